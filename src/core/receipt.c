@@ -623,6 +623,30 @@ static int put_aligned(struct buf *out, const char *text, enum receipt_align ali
 	return rc;
 }
 
+/* A big row holds half a width of text, which the printer doubles; a
+ * terminal cannot, so the gap before the amount is widened instead and the
+ * amount still ends in the last column. */
+static int put_big(struct buf *out, const char *text, size_t width)
+{
+	const char *gap = strrchr(text, ' ');
+	const char *start;
+	size_t cells = receipt_cells(text);
+	char *pad, *s;
+	int rc;
+
+	if (!gap || cells >= width)
+		return put_aligned(out, text, RECEIPT_LEFT, width);
+	start = gap;
+	while (start > text && start[-1] == ' ')
+		start--;
+	pad = spaces(width - cells + (size_t)(gap - start) + 1);
+	s = xasprintf("%.*s%s%s", (int)(start - text), text, pad, gap + 1);
+	rc = put_aligned(out, s, RECEIPT_LEFT, width);
+	free(s);
+	free(pad);
+	return rc;
+}
+
 int receipt_render_text(const struct order *o, const struct receipt_settings *rs, struct buf *out)
 {
 	struct receipt r;
@@ -638,9 +662,12 @@ int receipt_render_text(const struct order *o, const struct receipt_settings *rs
 
 		switch (row->kind) {
 		case RECEIPT_TEXT:
+			if (row->big) {
+				rc = put_big(out, row->text, width);
+				break;
+			}
+			/* fall through */
 		case RECEIPT_RULE:
-			/* A big row holds half a width of text; a terminal shows
-			 * it as it is. */
 			rc = put_aligned(out, row->text, row->align, width);
 			break;
 		case RECEIPT_QR: {
