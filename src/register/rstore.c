@@ -1,0 +1,2212 @@
+/* The register's local store on SQLite: schema and migrations, the catalog
+ * copy fed by snapshots and change pages, sales committed whole in one
+ * transaction, and the outbox the sync client drains. Statements are prepared
+ * once per handle and kept, so a barcode lookup costs one index probe. */
+#include "register/rstore.h"
+
+#include "common/err.h"
+#include "common/log.h"
+#include "common/timeutil.h"
+#include "common/uuid.h"
+#include "common/xalloc.h"
+#include "core/money.h"
+#include "core/order.h"
+#include "core/tender.h"
+
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Another process (the till, `sync --watch`) may hold the write lock for a
+ * while when it applies a large snapshot. */
+#define BUSY_TIMEOUT_MS 10000
+
+/* Migrations: entry i takes the schema from version i to i + 1. */
+static const char *const migrations[] = {
+    /* 0 -> 1 */
+    "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE pairing ("
+    " id INTEGER PRIMARY KEY CHECK (id = 1),"
+    " server_url TEXT NOT NULL,"
+    " register_id TEXT NOT NULL,"
+    " register_code TEXT NOT NULL,"
+    " register_name TEXT NOT NULL,"
+    " token TEXT NOT NULL DEFAULT '',"
+    " location_id TEXT NOT NULL DEFAULT '',"
+    " location_name TEXT NOT NULL DEFAULT '',"
+    " shop_name TEXT NOT NULL DEFAULT '',"
+    " logged_in INTEGER NOT NULL DEFAULT 0,"
+    " cursor INTEGER NOT NULL DEFAULT 0,"
+    " receipt_counter INTEGER NOT NULL DEFAULT 0,"
+    " last_sync INTEGER NOT NULL DEFAULT 0,"
+    " clock_skew_ms INTEGER NOT NULL DEFAULT 0,"
+    " sync_online INTEGER NOT NULL DEFAULT 0,"
+    " sync_error TEXT NOT NULL DEFAULT '',"
+    " sync_updated_at INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE shop ("
+    " id INTEGER PRIMARY KEY CHECK (id = 1),"
+    " name TEXT NOT NULL,"
+    " currency TEXT NOT NULL,"
+    " tax_rate_ppm INTEGER NOT NULL,"
+    " tax_included INTEGER NOT NULL,"
+    " tax_rounding TEXT NOT NULL,"
+    " cash_increment INTEGER NOT NULL,"
+    " tax_id TEXT NOT NULL,"
+    " address TEXT NOT NULL,"
+    " receipt_footer TEXT NOT NULL,"
+    " promptpay_id TEXT NOT NULL);"
+    "CREATE TABLE products (id TEXT PRIMARY KEY, title TEXT NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE variants ("
+    " id TEXT NOT NULL UNIQUE,"
+    " product_id TEXT NOT NULL,"
+    " position INTEGER NOT NULL,"
+    " sku TEXT,"
+    " barcode TEXT,"
+    " title TEXT NOT NULL,"
+    " price INTEGER NOT NULL CHECK (price >= 0),"
+    " taxable INTEGER NOT NULL,"
+    " tracked INTEGER NOT NULL);"
+    "CREATE INDEX variants_barcode ON variants (barcode);"
+    "CREATE INDEX variants_sku ON variants (sku);"
+    "CREATE INDEX variants_product ON variants (product_id);"
+    "CREATE TABLE levels (variant_id TEXT PRIMARY KEY, available INTEGER NOT NULL)"
+    " WITHOUT ROWID;"
+    "CREATE TABLE staff (id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL,"
+    " pin_hash TEXT) WITHOUT ROWID;"
+    "CREATE TABLE payment_methods (id TEXT PRIMARY KEY, name TEXT NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE orders ("
+    " id TEXT PRIMARY KEY,"
+    " number TEXT NOT NULL UNIQUE,"
+    " counter INTEGER NOT NULL UNIQUE,"
+    " created_at INTEGER NOT NULL,"
+    " total INTEGER NOT NULL,"
+    " change_given INTEGER NOT NULL,"
+    " json TEXT NOT NULL,"
+    " status TEXT NOT NULL DEFAULT 'waiting'"
+    "  CHECK (status IN ('waiting', 'synced', 'rejected')),"
+    " error TEXT);"
+    "CREATE TABLE order_lines ("
+    " order_id TEXT NOT NULL REFERENCES orders (id),"
+    " line_no INTEGER NOT NULL,"
+    " variant_id TEXT,"
+    " sku TEXT,"
+    " title TEXT NOT NULL,"
+    " quantity INTEGER NOT NULL,"
+    " unit_price INTEGER NOT NULL,"
+    " total INTEGER NOT NULL,"
+    " PRIMARY KEY (order_id, line_no));"
+    "CREATE TABLE payments ("
+    " order_id TEXT NOT NULL REFERENCES orders (id),"
+    " pay_no INTEGER NOT NULL,"
+    " method TEXT NOT NULL,"
+    " name TEXT,"
+    " amount INTEGER NOT NULL,"
+    " tendered INTEGER NOT NULL,"
+    " change_given INTEGER NOT NULL,"
+    " PRIMARY KEY (order_id, pay_no));"
+    "CREATE TABLE stock_deltas ("
+    " id TEXT PRIMARY KEY,"
+    " variant_id TEXT NOT NULL,"
+    " delta INTEGER NOT NULL,"
+    " order_id TEXT REFERENCES orders (id),"
+    " created_at INTEGER NOT NULL,"
+    " synced INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX stock_deltas_unsynced ON stock_deltas (variant_id) WHERE synced = 0;"
+    "CREATE INDEX stock_deltas_order ON stock_deltas (order_id);"
+    "CREATE TABLE outbox ("
+    " seq INTEGER PRIMARY KEY,"
+    " op_id TEXT NOT NULL UNIQUE,"
+    " type TEXT NOT NULL,"
+    " created_at INTEGER NOT NULL,"
+    " payload TEXT NOT NULL,"
+    " status TEXT NOT NULL DEFAULT 'pending'"
+    "  CHECK (status IN ('pending', 'applied', 'duplicate', 'rejected')),"
+    " error TEXT,"
+    " order_id TEXT REFERENCES orders (id));"
+    "CREATE INDEX outbox_pending ON outbox (seq) WHERE status = 'pending';"
+    "CREATE INDEX outbox_order ON outbox (order_id);",
+};
+#define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
+_Static_assert(NMIGRATIONS == RSTORE_SCHEMA_VERSION, "one migration per schema version");
+
+#define VARIANT_COLS                                                                               \
+	"v.id, v.product_id, v.sku, v.barcode, v.title, p.title, v.price, v.taxable, v.tracked,"   \
+	" l.available,"                                                                            \
+	" (SELECT COALESCE(SUM(d.delta), 0) FROM stock_deltas d"                                   \
+	"  WHERE d.variant_id = v.id AND d.synced = 0),"                                           \
+	" (SELECT COUNT(*) FROM variants v2 WHERE v2.product_id = v.product_id)"                   \
+	" FROM variants v LEFT JOIN products p ON p.id = v.product_id"                             \
+	" LEFT JOIN levels l ON l.variant_id = v.id "
+
+#define PAIRING_COLS                                                                               \
+	"server_url, shop_name, register_id, register_code, register_name, token, location_id,"    \
+	" location_name, logged_in, cursor, receipt_counter, last_sync, clock_skew_ms,"            \
+	" sync_online, sync_error, sync_updated_at"
+
+enum query {
+	Q_BEGIN,
+	Q_COMMIT,
+	Q_ROLLBACK,
+	Q_PAIRING_GET,
+	Q_PAIRING_NEW,
+	Q_PAIRING_SAME,
+	Q_SET_LOGGED_IN,
+	Q_NOTE_SYNC,
+	Q_PAIRING_FROM_SNAPSHOT,
+	Q_CURSOR_PUT,
+	Q_SHOP_GET,
+	Q_SHOP_PUT,
+	Q_SHOP_NAME_PUT,
+	Q_FIND_BARCODE,
+	Q_FIND_SKU,
+	Q_VARIANT_BY_ID,
+	Q_SEARCH,
+	Q_CATALOG_COUNT,
+	Q_PRODUCT_PUT,
+	Q_PRODUCT_DEL,
+	Q_VARIANTS_DEL_PRODUCT,
+	Q_VARIANT_PUT,
+	Q_LEVEL_PUT,
+	Q_STAFF_PUT,
+	Q_STAFF_GET,
+	Q_STAFF_LIST,
+	Q_METHOD_PUT,
+	Q_METHODS_LIST,
+	Q_METHOD_MATCH,
+	Q_COUNTER_NEXT,
+	Q_VARIANT_TRACKED,
+	Q_ORDER_INSERT,
+	Q_LINE_INSERT,
+	Q_PAYMENT_INSERT,
+	Q_DELTA_INSERT,
+	Q_OUTBOX_INSERT,
+	Q_OUTBOX_PENDING,
+	Q_OUTBOX_ALL,
+	Q_PENDING_COUNT,
+	Q_OUTBOX_PENDING_UPTO,
+	Q_OUTBOX_MARK,
+	Q_ORDER_MARK,
+	Q_DELTAS_MARK,
+	Q_ORDERS_ALL,
+	Q_ORDERS_WAITING,
+	Q_ORDER_GET,
+	Q_SETTING_GET,
+	Q_SETTING_SET,
+	Q_SETTING_DEL,
+	Q_SETTINGS_LIST,
+	Q_PAIRED,
+	Q_COUNT
+};
+
+static const char *const query_sql[Q_COUNT] = {
+    [Q_BEGIN] = "BEGIN IMMEDIATE",
+    [Q_COMMIT] = "COMMIT",
+    [Q_ROLLBACK] = "ROLLBACK",
+    [Q_PAIRING_GET] = "SELECT " PAIRING_COLS " FROM pairing WHERE id = 1",
+    [Q_PAIRING_NEW] =
+        "INSERT INTO pairing (id, server_url, register_id, register_code, register_name,"
+        " token, location_id, location_name, logged_in) VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, 0)"
+        " ON CONFLICT (id) DO UPDATE SET server_url = ?1, register_id = ?2,"
+        " register_code = ?3, register_name = ?4, token = ?5, location_id = ?6,"
+        " location_name = ?7, logged_in = 0, shop_name = '', cursor = 0,"
+        " receipt_counter = 0, last_sync = 0, clock_skew_ms = 0, sync_online = 0,"
+        " sync_error = '', sync_updated_at = 0",
+    [Q_PAIRING_SAME] = "UPDATE pairing SET server_url = ?1, register_code = ?3,"
+                       " register_name = ?4, token = ?5, location_id = ?6, location_name = ?7,"
+                       " logged_in = 0 WHERE id = 1 AND register_id = ?2",
+    [Q_SET_LOGGED_IN] = "UPDATE pairing SET logged_in = ?1,"
+                        " token = CASE WHEN ?1 THEN token ELSE '' END WHERE id = 1",
+    [Q_NOTE_SYNC] = "UPDATE pairing SET sync_online = ?1, sync_error = ?2, sync_updated_at = ?3,"
+                    " last_sync = CASE WHEN ?4 > 0 THEN ?4 ELSE last_sync END,"
+                    " clock_skew_ms = CASE WHEN ?5 THEN ?6 ELSE clock_skew_ms END WHERE id = 1",
+    [Q_PAIRING_FROM_SNAPSHOT] =
+        "UPDATE pairing SET register_name = ?2, register_code = ?3, location_id = ?4,"
+        " location_name = ?5, shop_name = ?6, cursor = ?7 WHERE id = 1 AND register_id = ?1",
+    [Q_CURSOR_PUT] = "UPDATE pairing SET cursor = max(cursor, ?1) WHERE id = 1",
+    [Q_SHOP_GET] = "SELECT name, currency, tax_rate_ppm, tax_included, tax_rounding,"
+                   " cash_increment, tax_id, address, receipt_footer, promptpay_id"
+                   " FROM shop WHERE id = 1",
+    [Q_SHOP_PUT] = "INSERT OR REPLACE INTO shop (id, name, currency, tax_rate_ppm, tax_included,"
+                   " tax_rounding, cash_increment, tax_id, address, receipt_footer, promptpay_id)"
+                   " VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    [Q_SHOP_NAME_PUT] = "UPDATE pairing SET shop_name = ?1 WHERE id = 1",
+    [Q_FIND_BARCODE] = "SELECT " VARIANT_COLS "WHERE v.barcode = ?1 ORDER BY v.rowid LIMIT 1",
+    [Q_FIND_SKU] = "SELECT " VARIANT_COLS "WHERE v.sku = ?1 ORDER BY v.rowid LIMIT 1",
+    [Q_VARIANT_BY_ID] = "SELECT " VARIANT_COLS "WHERE v.id = ?1",
+    [Q_SEARCH] = "SELECT " VARIANT_COLS "WHERE v.title LIKE ?1 ESCAPE '\\'"
+                 " OR p.title LIKE ?1 ESCAPE '\\' OR v.sku LIKE ?1 ESCAPE '\\'"
+                 " ORDER BY p.title, v.position, v.rowid LIMIT ?2",
+    [Q_CATALOG_COUNT] = "SELECT COUNT(*) FROM variants",
+    [Q_PRODUCT_PUT] = "INSERT OR REPLACE INTO products (id, title) VALUES (?1, ?2)",
+    [Q_PRODUCT_DEL] = "DELETE FROM products WHERE id = ?1",
+    [Q_VARIANTS_DEL_PRODUCT] = "DELETE FROM variants WHERE product_id = ?1",
+    [Q_VARIANT_PUT] = "INSERT INTO variants (id, product_id, position, sku, barcode, title, price,"
+                      " taxable, tracked) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+                      " ON CONFLICT (id) DO UPDATE SET product_id = ?2, position = ?3,"
+                      " sku = ?4, barcode = ?5, title = ?6, price = ?7, taxable = ?8,"
+                      " tracked = ?9",
+    [Q_LEVEL_PUT] = "INSERT OR REPLACE INTO levels (variant_id, available) VALUES (?1, ?2)",
+    [Q_STAFF_PUT] = "INSERT OR REPLACE INTO staff (id, name, role, pin_hash)"
+                    " VALUES (?1, ?2, ?3, ?4)",
+    [Q_STAFF_GET] = "SELECT id, name, role, pin_hash FROM staff WHERE id = ?1",
+    [Q_STAFF_LIST] = "SELECT id, name, role, pin_hash FROM staff ORDER BY name, id",
+    [Q_METHOD_PUT] = "INSERT OR REPLACE INTO payment_methods (id, name) VALUES (?1, ?2)",
+    [Q_METHODS_LIST] = "SELECT name FROM payment_methods ORDER BY name COLLATE NOCASE, id",
+    [Q_METHOD_MATCH] = "SELECT name FROM payment_methods WHERE name = ?1 COLLATE NOCASE"
+                       " ORDER BY name = ?1 DESC, id LIMIT 1",
+    [Q_COUNTER_NEXT] = "UPDATE pairing SET receipt_counter = receipt_counter + 1"
+                       " WHERE id = 1 AND logged_in = 1"
+                       " RETURNING receipt_counter, register_id, register_code, location_id",
+    [Q_VARIANT_TRACKED] = "SELECT tracked FROM variants WHERE id = ?1",
+    [Q_ORDER_INSERT] = "INSERT INTO orders (id, number, counter, created_at, total,"
+                       " change_given, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [Q_LINE_INSERT] = "INSERT INTO order_lines (order_id, line_no, variant_id, sku, title,"
+                      " quantity, unit_price, total) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [Q_PAYMENT_INSERT] = "INSERT INTO payments (order_id, pay_no, method, name, amount,"
+                         " tendered, change_given) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [Q_DELTA_INSERT] = "INSERT INTO stock_deltas (id, variant_id, delta, order_id, created_at)"
+                       " VALUES (?1, ?2, ?3, ?4, ?5)",
+    [Q_OUTBOX_INSERT] = "INSERT INTO outbox (seq, op_id, type, created_at, payload, order_id)"
+                        " VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox),"
+                        " ?1, ?2, ?3, ?4, ?5) RETURNING seq",
+    [Q_OUTBOX_PENDING] = "SELECT seq, op_id, type, created_at, payload, status, error"
+                         " FROM outbox WHERE status = 'pending' AND seq > ?1"
+                         " ORDER BY seq LIMIT ?2",
+    [Q_OUTBOX_ALL] = "SELECT seq, op_id, type, created_at, payload, status, error"
+                     " FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+    [Q_PENDING_COUNT] = "SELECT COUNT(*) FROM outbox WHERE status = 'pending'",
+    [Q_OUTBOX_PENDING_UPTO] = "SELECT seq, type, order_id FROM outbox"
+                              " WHERE status = 'pending' AND seq <= ?1 ORDER BY seq",
+    [Q_OUTBOX_MARK] = "UPDATE outbox SET status = ?2, error = ?3 WHERE seq = ?1",
+    [Q_ORDER_MARK] = "UPDATE orders SET status = ?2, error = ?3 WHERE id = ?1",
+    [Q_DELTAS_MARK] = "UPDATE stock_deltas SET synced = 1 WHERE order_id = ?1 AND synced = 0",
+    [Q_ORDERS_ALL] = "SELECT id, number, created_at, total, change_given, status, error"
+                     " FROM orders ORDER BY counter",
+    [Q_ORDERS_WAITING] = "SELECT id, number, created_at, total, change_given, status, error"
+                         " FROM orders WHERE status = 'waiting' ORDER BY counter",
+    [Q_ORDER_GET] = "SELECT id, number, created_at, total, change_given, status, error, json"
+                    " FROM orders WHERE id = ?1 OR number = ?1",
+    [Q_SETTING_GET] = "SELECT value FROM settings WHERE key = ?1",
+    [Q_SETTING_SET] = "INSERT OR REPLACE INTO settings (key, value) VALUES (?1, ?2)",
+    [Q_SETTING_DEL] = "DELETE FROM settings WHERE key = ?1",
+    [Q_SETTINGS_LIST] = "SELECT key, value FROM settings ORDER BY key",
+    [Q_PAIRED] = "SELECT register_id, location_id FROM pairing WHERE id = 1",
+};
+
+struct rstore {
+	sqlite3 *db;
+	char *path;
+	sqlite3_stmt *stmt[Q_COUNT];
+};
+
+/* ---- small helpers ---- */
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	if (!err || !errlen)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* Puts "prefix: " in front of the message already in err. */
+static void prefix_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void prefix_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	if (!err || !errlen)
+		return;
+	char pre[160];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(pre, sizeof(pre), fmt, ap);
+	va_end(ap);
+	char *old = xstrdup(err);
+	snprintf(err, errlen, "%s: %s", pre, old);
+	free(old);
+}
+
+/* Copies src into dst, cutting at a UTF-8 character boundary when too long. */
+static void copy_cut(char *dst, size_t size, const char *src)
+{
+	size_t n = strlen(src);
+	if (n >= size) {
+		n = size - 1;
+		while (n > 0 && ((unsigned char)src[n] & 0xc0) == 0x80)
+			n--;
+	}
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+static const char *col_text(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+	return t ? (const char *)t : "";
+}
+
+static int map_sqlite(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_CONSTRAINT:
+		if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+			return TALAD_EEXIST;
+		return TALAD_EDB;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return TALAD_EBUSY;
+	default:
+		return TALAD_EDB;
+	}
+}
+
+static int dberr(struct rstore *st, int rc, char *err, size_t errlen, const char *what)
+{
+	seterr(err, errlen, "cannot %s: %s", what, sqlite3_errmsg(st->db));
+	return map_sqlite(rc);
+}
+
+/* The statement for q, prepared on first use and kept for the life of the
+ * handle; reset and ready for binding. */
+static int prep(struct rstore *st, enum query q, sqlite3_stmt **out, char *err, size_t errlen)
+{
+	*out = NULL;
+	if (!st->stmt[q]) {
+		int rc = sqlite3_prepare_v3(st->db, query_sql[q], -1, SQLITE_PREPARE_PERSISTENT,
+		                            &st->stmt[q], NULL);
+		if (rc != SQLITE_OK) {
+			st->stmt[q] = NULL;
+			return dberr(st, rc, err, errlen, "prepare a statement");
+		}
+	}
+	*out = st->stmt[q];
+	return TALAD_OK;
+}
+
+/* Steps a statement that returns no row, then resets it. */
+static int run(struct rstore *st, sqlite3_stmt *s, char *err, size_t errlen, const char *what)
+{
+	int rc = sqlite3_step(s);
+	int ret = TALAD_OK;
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		ret = dberr(st, sqlite3_extended_errcode(st->db), err, errlen, what);
+	sqlite3_reset(s);
+	return ret;
+}
+
+static void bind_text_or_null(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v && *v)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+static int tx_begin(struct rstore *st, char *err, size_t errlen)
+{
+	sqlite3_stmt *s;
+	int rc = prep(st, Q_BEGIN, &s, err, errlen);
+	if (rc)
+		return rc;
+	return run(st, s, err, errlen, "start a transaction");
+}
+
+static int tx_commit(struct rstore *st, char *err, size_t errlen)
+{
+	sqlite3_stmt *s;
+	int rc = prep(st, Q_COMMIT, &s, err, errlen);
+	if (rc)
+		return rc;
+	return run(st, s, err, errlen, "commit");
+}
+
+static void tx_rollback(struct rstore *st)
+{
+	if (sqlite3_get_autocommit(st->db))
+		return; /* SQLite already rolled back (an I/O error, a full disk) */
+	sqlite3_stmt *s;
+	if (prep(st, Q_ROLLBACK, &s, NULL, 0) == TALAD_OK && run(st, s, NULL, 0, "roll back"))
+		log_error("rstore: cannot roll back: %s", sqlite3_errmsg(st->db));
+}
+
+static int exec(struct rstore *st, const char *sql, char *err, size_t errlen, const char *what)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(st->db, sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK) {
+		seterr(err, errlen, "cannot %s: %s", what, msg ? msg : sqlite3_errstr(rc));
+		sqlite3_free(msg);
+		return map_sqlite(sqlite3_extended_errcode(st->db));
+	}
+	return TALAD_OK;
+}
+
+/* ---- open, migrate, close ---- */
+
+static int user_version(struct rstore *st, int *v, char *err, size_t errlen)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return dberr(st, rc, err, errlen, "read the schema version");
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		int ret = dberr(st, rc, err, errlen, "read the schema version");
+		sqlite3_finalize(s);
+		return ret;
+	}
+	*v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return TALAD_OK;
+}
+
+static int migrate(struct rstore *st, char *err, size_t errlen)
+{
+	int v, rc = user_version(st, &v, err, errlen);
+	if (rc)
+		return rc;
+	if (v == RSTORE_SCHEMA_VERSION)
+		return TALAD_OK;
+	if (v > RSTORE_SCHEMA_VERSION || v < 0) {
+		seterr(err, errlen, "%s has schema version %d, newer than this talad knows (%d)",
+		       st->path, v, RSTORE_SCHEMA_VERSION);
+		return TALAD_EDB;
+	}
+	rc = exec(st, "BEGIN IMMEDIATE", err, errlen, "start the migration");
+	if (rc)
+		return rc;
+	/* Another process may have migrated while we waited for the lock. */
+	rc = user_version(st, &v, err, errlen);
+	for (int i = v; rc == TALAD_OK && i < RSTORE_SCHEMA_VERSION; i++) {
+		rc = exec(st, migrations[i], err, errlen, "migrate the schema");
+		if (rc == TALAD_OK) {
+			char sql[64];
+			snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", i + 1);
+			rc = exec(st, sql, err, errlen, "record the schema version");
+		}
+	}
+	if (rc == TALAD_OK)
+		rc = exec(st, "COMMIT", err, errlen, "commit the migration");
+	if (rc)
+		tx_rollback(st);
+	return rc;
+}
+
+int rstore_open(const char *path, struct rstore **out, char *err, size_t errlen)
+{
+	struct rstore *st = xcalloc(1, sizeof(*st));
+	st->path = xstrdup(path);
+	int rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	int ret = TALAD_OK;
+	if (rc != SQLITE_OK) {
+		seterr(err, errlen, "cannot open %s: %s", path,
+		       st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+		ret = TALAD_EDB;
+		goto out;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+	/* WAL lets the till read while `sync --watch` writes; FULL makes a
+	 * committed sale survive a power cut, not just a crash. */
+	ret = exec(st, "PRAGMA journal_mode = WAL", err, errlen, "use write-ahead logging");
+	if (ret == TALAD_OK)
+		ret = exec(st, "PRAGMA synchronous = FULL", err, errlen, "set synchronous");
+	if (ret == TALAD_OK)
+		ret = exec(st, "PRAGMA foreign_keys = ON", err, errlen, "enable foreign keys");
+	if (ret == TALAD_OK)
+		ret = migrate(st, err, errlen);
+	if (ret && err && errlen && !strstr(err, path))
+		prefix_err(err, errlen, "%s", path);
+out:
+	if (ret) {
+		rstore_close(st);
+		return ret;
+	}
+	*out = st;
+	return TALAD_OK;
+}
+
+void rstore_close(struct rstore *st)
+{
+	if (!st)
+		return;
+	for (int i = 0; i < Q_COUNT; i++)
+		sqlite3_finalize(st->stmt[i]);
+	if (st->db && sqlite3_close(st->db) != SQLITE_OK)
+		log_error("rstore: cannot close %s: %s", st->path, sqlite3_errmsg(st->db));
+	free(st->path);
+	free(st);
+}
+
+const char *rstore_path(const struct rstore *st)
+{
+	return st->path;
+}
+
+int rstore_schema_version(struct rstore *st, int *version)
+{
+	return user_version(st, version, NULL, 0);
+}
+
+/* ---- pairing ---- */
+
+int rstore_get_pairing(struct rstore *st, struct rstore_pairing *out)
+{
+	sqlite3_stmt *s;
+	int rc = prep(st, Q_PAIRING_GET, &s, NULL, 0);
+	if (rc)
+		return rc;
+	memset(out, 0, sizeof(*out));
+	rc = sqlite3_step(s);
+	int ret = TALAD_OK;
+	if (rc == SQLITE_ROW) {
+		copy_cut(out->server_url, sizeof(out->server_url), col_text(s, 0));
+		copy_cut(out->shop_name, sizeof(out->shop_name), col_text(s, 1));
+		copy_cut(out->register_id, sizeof(out->register_id), col_text(s, 2));
+		copy_cut(out->register_code, sizeof(out->register_code), col_text(s, 3));
+		copy_cut(out->register_name, sizeof(out->register_name), col_text(s, 4));
+		copy_cut(out->token, sizeof(out->token), col_text(s, 5));
+		copy_cut(out->location_id, sizeof(out->location_id), col_text(s, 6));
+		copy_cut(out->location_name, sizeof(out->location_name), col_text(s, 7));
+		out->logged_in = sqlite3_column_int(s, 8) != 0;
+		out->cursor = sqlite3_column_int64(s, 9);
+		out->receipt_counter = sqlite3_column_int64(s, 10);
+		out->last_sync = sqlite3_column_int64(s, 11);
+		out->clock_skew_ms = sqlite3_column_int64(s, 12);
+		out->sync_online = sqlite3_column_int(s, 13) != 0;
+		copy_cut(out->sync_error, sizeof(out->sync_error), col_text(s, 14));
+		out->sync_updated_at = sqlite3_column_int64(s, 15);
+	} else if (rc == SQLITE_DONE) {
+		ret = TALAD_ENOTFOUND;
+	} else {
+		ret = dberr(st, rc, NULL, 0, "read the pairing");
+	}
+	sqlite3_reset(s);
+	return ret;
+}
+
+static int count_query(struct rstore *st, enum query q, int64_t *n)
+{
+	sqlite3_stmt *s;
+	int rc = prep(st, q, &s, NULL, 0);
+	if (rc)
+		return rc;
+	rc = sqlite3_step(s);
+	int ret = TALAD_OK;
+	if (rc == SQLITE_ROW)
+		*n = sqlite3_column_int64(s, 0);
+	else
+		ret = dberr(st, rc, NULL, 0, "count");
+	sqlite3_reset(s);
+	return ret;
+}
+
+int rstore_set_pairing(struct rstore *st, const struct rstore_pairing *p, bool new_identity)
+{
+	char err[256];
+	if (!uuid_valid(p->register_id) || !p->server_url[0] || !p->register_code[0])
+		return TALAD_EINVAL;
+	int rc = tx_begin(st, err, sizeof(err));
+	if (rc)
+		return rc;
+	sqlite3_stmt *s;
+	if (new_identity) {
+		int64_t pending = 0;
+		rc = count_query(st, Q_PENDING_COUNT, &pending);
+		if (rc == TALAD_OK && pending > 0)
+			rc = TALAD_ESTATE;
+		/* A new identity numbers its receipts and its outbox from 1 again:
+		 * what the old one sold is all acknowledged, so it can go. */
+		if (rc == TALAD_OK)
+			rc = exec(
+			    st,
+			    "DELETE FROM outbox; DELETE FROM stock_deltas;"
+			    " DELETE FROM payments; DELETE FROM order_lines; DELETE FROM orders;",
+			    err, sizeof(err), "clear the previous register's orders");
+	}
+	if (rc == TALAD_OK)
+		rc = prep(st, new_identity ? Q_PAIRING_NEW : Q_PAIRING_SAME, &s, err, sizeof(err));
+	if (rc == TALAD_OK) {
+		sqlite3_bind_text(s, 1, p->server_url, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, p->register_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, p->register_code, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 4, p->register_name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 5, p->token, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 6, p->location_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 7, p->location_name, -1, SQLITE_STATIC);
+		rc = run(st, s, err, sizeof(err), "store the pairing");
+		if (rc == TALAD_OK && !new_identity && sqlite3_changes(st->db) != 1)
+			rc = TALAD_ECONFLICT;
+	}
+	if (rc == TALAD_OK)
+		rc = tx_commit(st, err, sizeof(err));
+	if (rc) {
+		tx_rollback(st);
+		if (rc != TALAD_ESTATE && rc != TALAD_ECONFLICT)
+			log_error("rstore: %s", err);
+	}
+	return rc;
+}
+
+int rstore_set_logged_in(struct rstore *st, bool logged_in)
+{
+	sqlite3_stmt *s;
+	char err[256];
+	int rc = prep(st, Q_SET_LOGGED_IN, &s, err, sizeof(err));
+	if (rc)
+		return rc;
+	sqlite3_bind_int(s, 1, logged_in);
+	rc = run(st, s, err, sizeof(err), "record the login");
+	if (rc) {
+		log_error("rstore: %s", err);
+		return rc;
+	}
+	return sqlite3_changes(st->db) == 1 ? TALAD_OK : TALAD_ENOTFOUND;
+}
+
+int rstore_note_sync(struct rstore *st, bool online, const char *error, int64_t last_sync,
+                     bool has_skew, int64_t clock_skew_ms)
+{
+	sqlite3_stmt *s;
+	char err[256];
+	int rc = prep(st, Q_NOTE_SYNC, &s, err, sizeof(err));
+	if (rc)
+		return rc;
+	char msg[RSTORE_ERROR_MAX];
+	copy_cut(msg, sizeof(msg), error ? error : "");
+	sqlite3_bind_int(s, 1, online);
+	sqlite3_bind_text(s, 2, msg, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, time_now_ms());
+	sqlite3_bind_int64(s, 4, last_sync);
+	sqlite3_bind_int(s, 5, has_skew);
+	sqlite3_bind_int64(s, 6, clock_skew_ms);
+	rc = run(st, s, err, sizeof(err), "record the sync state");
+	if (rc)
+		log_warnx("rstore: %s", err);
+	return rc;
+}
+
+/* ---- shop ---- */
+
+int rstore_get_shop(struct rstore *st, struct rstore_shop *out)
+{
+	sqlite3_stmt *s;
+	int rc = prep(st, Q_SHOP_GET, &s, NULL, 0);
+	if (rc)
+		return rc;
+	memset(out, 0, sizeof(*out));
+	rc = sqlite3_step(s);
+	int ret = TALAD_OK;
+	if (rc == SQLITE_ROW) {
+		copy_cut(out->name, sizeof(out->name), col_text(s, 0));
+		copy_cut(out->currency, sizeof(out->currency), col_text(s, 1));
+		out->tax.rate_ppm = sqlite3_column_int64(s, 2);
+		out->tax.included = sqlite3_column_int(s, 3) != 0;
+		out->tax.rounding =
+		    !strcmp(col_text(s, 4), "order") ? TAX_ROUND_ORDER : TAX_ROUND_LINE;
+		out->cash_increment = sqlite3_column_int64(s, 5);
+		copy_cut(out->tax_id, sizeof(out->tax_id), col_text(s, 6));
+		copy_cut(out->address, sizeof(out->address), col_text(s, 7));
+		copy_cut(out->receipt_footer, sizeof(out->receipt_footer), col_text(s, 8));
+		copy_cut(out->promptpay_id, sizeof(out->promptpay_id), col_text(s, 9));
+	} else if (rc == SQLITE_DONE) {
+		ret = TALAD_ENOTFOUND;
+	} else {
+		ret = dberr(st, rc, NULL, 0, "read the shop settings");
+	}
+	sqlite3_reset(s);
+	return ret;
+}
+
+/* ---- catalog reads ---- */
+
+static void read_variant(sqlite3_stmt *s, struct rstore_variant *v)
+{
+	memset(v, 0, sizeof(*v));
+	copy_cut(v->id, sizeof(v->id), col_text(s, 0));
+	copy_cut(v->product_id, sizeof(v->product_id), col_text(s, 1));
+	copy_cut(v->sku, sizeof(v->sku), col_text(s, 2));
+	copy_cut(v->barcode, sizeof(v->barcode), col_text(s, 3));
+	copy_cut(v->variant_title, sizeof(v->variant_title), col_text(s, 4));
+	copy_cut(v->product_title, sizeof(v->product_title), col_text(s, 5));
+	v->price = sqlite3_column_int64(s, 6);
+	v->taxable = sqlite3_column_int(s, 7) != 0;
+	v->tracked = sqlite3_column_int(s, 8) != 0;
+	v->has_level = sqlite3_column_type(s, 9) != SQLITE_NULL;
+	v->level = sqlite3_column_int64(s, 9);
+	v->unsynced = sqlite3_column_int64(s, 10);
+	v->available = v->level + v->unsynced;
+	int64_t siblings = sqlite3_column_int64(s, 11);
+
+	/* The name to sell under: a product with one variant is just the
+	 * product; otherwise "T-shirt - Large". */
+	const char *pt = v->product_title, *vt = v->variant_title;
+	if (!*pt)
+		copy_cut(v->title, sizeof(v->title), vt);
+	else if (siblings <= 1 || !*vt || !strcmp(vt, pt))
+		copy_cut(v->title, sizeof(v->title), pt);
+	else {
+		char both[2 * CART_TITLE_MAX + 4];
+		snprintf(both, sizeof(both), "%s - %s", pt, vt);
+		copy_cut(v->title, sizeof(v->title), both);
+	}
+}
+
+static int find_one(struct rstore *st, enum query q, const char *key, struct rstore_variant *out)
+{
+	sqlite3_stmt *s;
+	int rc = prep(st, q, &s, NULL, 0);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	int ret = TALAD_OK;
+	if (rc == SQLITE_ROW)
+		read_variant(s, out);
+	else if (rc == SQLITE_DONE)
+		ret = TALAD_ENOTFOUND;
+	else
+		ret = dberr(st, rc, NULL, 0, "look up a variant");
+	sqlite3_reset(s);
+	return ret;
+}
+
+int rstore_find_variant(struct rstore *st, const char *code, struct rstore_variant *out)
+{
+	if (!code || !*code)
+		return TALAD_ENOTFOUND;
+	int rc = find_one(st, Q_FIND_BARCODE, code, out);
+	if (rc == TALAD_ENOTFOUND)
+		rc = find_one(st, Q_FIND_SKU, code, out);
+	return rc;
+}
+
+int rstore_get_variant(struct rstore *st, const char *id, struct rstore_variant *out)
+{
+	return find_one(st, Q_VARIANT_BY_ID, id, out);
+}
+
+int rstore_search(struct rstore *st, const char *text, size_t max, struct rstore_variant **out,
+                  size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *s;
+	int rc = prep(st, Q_SEARCH, &s, NULL, 0);
+	if (rc)
+		return rc;
+	/* LIKE wildcards typed by the cashier are taken literally. */
+	size_t len = strlen(text);
+	char *pat = xmalloc(2 * len + 3), *p = pat;
+	*p++ = '%';
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] == '%' || text[i] == '_' || text[i] == '\\')
+			*p++ = '\\';
+		*p++ = text[i];
+	}
+	*p++ = '%';
+	*p = '\0';
+	sqlite3_bind_text(s, 1, pat, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)max);
+	size_t cap = 0;
+	int ret = TALAD_OK;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 16;
+			*out = xreallocarray(*out, cap, sizeof(**out));
+		}
+		read_variant(s, &(*out)[(*n)++]);
+	}
+	if (rc != SQLITE_DONE) {
+		ret = dberr(st, rc, NULL, 0, "search the catalog");
+		free(*out);
+		*out = NULL;
+		*n = 0;
+	}
+	sqlite3_reset(s);
+	free(pat);
+	return ret;
+}
+
+int rstore_catalog_count(struct rstore *st, int64_t *n)
+{
+	return count_query(st, Q_CATALOG_COUNT, n);
+}
+
+/* ---- staff and payment methods ---- */
+
+static void read_staff(sqlite3_stmt *s, struct rstore_staff *m)
+{
+	memset(m, 0, sizeof(*m));
+	copy_cut(m->id, sizeof(m->id), col_text(s, 0));
+	copy_cut(m->name, sizeof(m->name), col_text(s, 1));
+	copy_cut(m->role, sizeof(m->role), col_text(s, 2));
+	copy_cut(m->pin_hash, sizeof(m->pin_hash), col_text(s, 3));
+}
+
+int rstore_get_staff(struct rstore *st, const char *id, struct rstore_staff *out)
+{
+	sqlite3_stmt *s;
+	int rc = prep(st, Q_STAFF_GET, &s, NULL, 0);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	int ret = TALAD_OK;
+	if (rc == SQLITE_ROW)
+		read_staff(s, out);
+	else if (rc == SQLITE_DONE)
+		ret = TALAD_ENOTFOUND;
+	else
+		ret = dberr(st, rc, NULL, 0, "read a staff member");
+	sqlite3_reset(s);
+	return ret;
+}
+
+int rstore_list_staff(struct rstore *st, struct rstore_staff **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *s;
+	int rc = prep(st, Q_STAFF_LIST, &s, NULL, 0);
+	if (rc)
+		return rc;
+	size_t cap = 0;
+	int ret = TALAD_OK;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 8;
+			*out = xreallocarray(*out, cap, sizeof(**out));
+		}
+		read_staff(s, &(*out)[(*n)++]);
+	}
+	if (rc != SQLITE_DONE) {
+		ret = dberr(st, rc, NULL, 0, "list the staff");
+		free(*out);
+		*out = NULL;
+		*n = 0;
+	}
+	sqlite3_reset(s);
+	return ret;
+}
+
+void rstore_free_strings(char **v, size_t n)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+int rstore_payment_methods(struct rstore *st, char ***names, size_t *n)
+{
+	*names = NULL;
+	*n = 0;
+	sqlite3_stmt *s;
+	int rc = prep(st, Q_METHODS_LIST, &s, NULL, 0);
+	if (rc)
+		return rc;
+	size_t cap = 0;
+	int ret = TALAD_OK;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 8;
+			*names = xreallocarray(*names, cap, sizeof(char *));
+		}
+		(*names)[(*n)++] = xstrdup(col_text(s, 0));
+	}
+	if (rc != SQLITE_DONE) {
+		ret = dberr(st, rc, NULL, 0, "list the payment methods");
+		rstore_free_strings(*names, *n);
+		*names = NULL;
+		*n = 0;
+	}
+	sqlite3_reset(s);
+	return ret;
+}
+
+int rstore_payment_method_match(struct rstore *st, const char *name, char *canonical, size_t len)
+{
+	sqlite3_stmt *s;
+	int rc = prep(st, Q_METHOD_MATCH, &s, NULL, 0);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	int ret = TALAD_OK;
+	if (rc == SQLITE_ROW)
+		copy_cut(canonical, len, col_text(s, 0));
+	else if (rc == SQLITE_DONE)
+		ret = TALAD_ENOTFOUND;
+	else
+		ret = dberr(st, rc, NULL, 0, "look up a payment method");
+	sqlite3_reset(s);
+	return ret;
+}
+
+/* ---- reading the snapshot and change JSON ---- */
+
+enum { J_REQUIRED = 0, J_NULLABLE = 1, J_CUT = 2 };
+
+/* A string field copied into out (size bytes). J_NULLABLE: missing or null
+ * gives ""; J_CUT: too long is cut at a character boundary, else refused. */
+static int jtext(const json_t *o, const char *key, int flags, char *out, size_t size, char *err,
+                 size_t errlen)
+{
+	const json_t *v = json_object_get(o, key);
+	if (!v || json_is_null(v)) {
+		if (flags & J_NULLABLE) {
+			out[0] = '\0';
+			return TALAD_OK;
+		}
+		seterr(err, errlen, "%s: missing", key);
+		return TALAD_EINVAL;
+	}
+	if (!json_is_string(v)) {
+		seterr(err, errlen, "%s: not a string", key);
+		return TALAD_EINVAL;
+	}
+	const char *s = json_string_value(v);
+	size_t n = json_string_length(v);
+	if (strlen(s) != n) {
+		seterr(err, errlen, "%s: contains a NUL character", key);
+		return TALAD_EINVAL;
+	}
+	if (n >= size && !(flags & J_CUT)) {
+		seterr(err, errlen, "%s: longer than %zu bytes", key, size - 1);
+		return TALAD_EINVAL;
+	}
+	copy_cut(out, size, s);
+	return TALAD_OK;
+}
+
+static int jint(const json_t *o, const char *key, int64_t min, int64_t max, int64_t *out, char *err,
+                size_t errlen)
+{
+	const json_t *v = json_object_get(o, key);
+	if (!v) {
+		seterr(err, errlen, "%s: missing", key);
+		return TALAD_EINVAL;
+	}
+	if (!json_is_integer(v)) {
+		seterr(err, errlen, "%s: not an integer", key);
+		return TALAD_EINVAL;
+	}
+	json_int_t i = json_integer_value(v);
+	if (i < min || i > max) {
+		seterr(err, errlen, "%s: out of range", key);
+		return TALAD_EINVAL;
+	}
+	*out = (int64_t)i;
+	return TALAD_OK;
+}
+
+static int jbool(const json_t *o, const char *key, bool *out, char *err, size_t errlen)
+{
+	const json_t *v = json_object_get(o, key);
+	if (!json_is_boolean(v)) {
+		seterr(err, errlen, "%s: %s", key, v ? "not true or false" : "missing");
+		return TALAD_EINVAL;
+	}
+	*out = json_is_true(v);
+	return TALAD_OK;
+}
+
+static int jobject(const json_t *o, const char *key, const json_t **out, char *err, size_t errlen)
+{
+	const json_t *v = json_object_get(o, key);
+	if (!json_is_object(v)) {
+		seterr(err, errlen, "%s: %s", key, v ? "not an object" : "missing");
+		return TALAD_EINVAL;
+	}
+	*out = v;
+	return TALAD_OK;
+}
+
+static int jarray(const json_t *o, const char *key, const json_t **out, char *err, size_t errlen)
+{
+	const json_t *v = json_object_get(o, key);
+	if (!json_is_array(v)) {
+		seterr(err, errlen, "%s: %s", key, v ? "not an array" : "missing");
+		return TALAD_EINVAL;
+	}
+	*out = v;
+	return TALAD_OK;
+}
+
+/* ---- writing the catalog ---- */
+
+struct applier {
+	struct rstore *st;
+	struct rstore_apply_stats *stats;
+	char location_id[UUID_STRLEN + 1];
+	rstore_progress_fn progress;
+	void *arg;
+	size_t total_variants;
+	size_t done_variants;
+	char *err;
+	size_t errlen;
+};
+
+static int put_variant(struct applier *a, const char *product_id, size_t position, const json_t *v,
+                       bool with_level)
+{
+	char id[RSTORE_ID_MAX], sku[CART_SKU_MAX], barcode[RSTORE_CODE_MAX], title[CART_TITLE_MAX];
+	int64_t price, available = 0;
+	bool taxable, tracked, has_level = false;
+	char *err = a->err;
+	size_t el = a->errlen;
+	if (!json_is_object(v)) {
+		seterr(err, el, "not an object");
+		return TALAD_EINVAL;
+	}
+	int rc = jtext(v, "id", J_REQUIRED, id, sizeof(id), err, el);
+	if (rc == TALAD_OK && !uuid_valid(id)) {
+		seterr(err, el, "id: not a uuid");
+		rc = TALAD_EINVAL;
+	}
+	if (rc == TALAD_OK)
+		rc = jtext(v, "sku", J_NULLABLE, sku, sizeof(sku), err, el);
+	if (rc == TALAD_OK)
+		rc = jtext(v, "barcode", J_NULLABLE, barcode, sizeof(barcode), err, el);
+	if (rc == TALAD_OK)
+		rc = jtext(v, "title", J_NULLABLE | J_CUT, title, sizeof(title), err, el);
+	if (rc == TALAD_OK)
+		rc = jint(v, "price", 0, INT64_MAX / CART_MAX_QUANTITY, &price, err, el);
+	if (rc == TALAD_OK)
+		rc = jbool(v, "taxable", &taxable, err, el);
+	if (rc == TALAD_OK)
+		rc = jbool(v, "tracked", &tracked, err, el);
+	if (rc == TALAD_OK && with_level) {
+		const json_t *av = json_object_get(v, "available");
+		if (av && !json_is_null(av)) {
+			rc =
+			    jint(v, "available", INT64_MIN / 2, INT64_MAX / 2, &available, err, el);
+			has_level = true;
+		}
+	}
+	if (rc)
+		return rc;
+
+	sqlite3_stmt *s;
+	rc = prep(a->st, Q_VARIANT_PUT, &s, err, el);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, product_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)position);
+	bind_text_or_null(s, 4, sku);
+	bind_text_or_null(s, 5, barcode);
+	sqlite3_bind_text(s, 6, title, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 7, price);
+	sqlite3_bind_int(s, 8, taxable);
+	sqlite3_bind_int(s, 9, tracked);
+	rc = run(a->st, s, err, el, "store a variant");
+	if (rc)
+		return rc;
+	if (a->stats)
+		a->stats->variants++;
+	if (has_level) {
+		rc = prep(a->st, Q_LEVEL_PUT, &s, err, el);
+		if (rc)
+			return rc;
+		sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, available);
+		rc = run(a->st, s, err, el, "store a level");
+		if (rc == TALAD_OK && a->stats)
+			a->stats->levels++;
+	}
+	return rc;
+}
+
+static int put_product(struct applier *a, const json_t *p, bool snapshot)
+{
+	char id[RSTORE_ID_MAX], title[CART_TITLE_MAX];
+	const json_t *vars;
+	char *err = a->err;
+	size_t el = a->errlen;
+	if (!json_is_object(p)) {
+		seterr(err, el, "not an object");
+		return TALAD_EINVAL;
+	}
+	int rc = jtext(p, "id", J_REQUIRED, id, sizeof(id), err, el);
+	if (rc == TALAD_OK)
+		rc = jtext(p, "title", J_NULLABLE | J_CUT, title, sizeof(title), err, el);
+	if (rc == TALAD_OK)
+		rc = jarray(p, "variants", &vars, err, el);
+	if (rc)
+		return rc;
+	sqlite3_stmt *s;
+	if (!snapshot) {
+		/* A product change carries all its variants: the ones it no
+		 * longer lists are gone. */
+		rc = prep(a->st, Q_VARIANTS_DEL_PRODUCT, &s, err, el);
+		if (rc)
+			return rc;
+		sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+		rc = run(a->st, s, err, el, "replace a product's variants");
+		if (rc)
+			return rc;
+	}
+	rc = prep(a->st, Q_PRODUCT_PUT, &s, err, el);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, title, -1, SQLITE_STATIC);
+	rc = run(a->st, s, err, el, "store a product");
+	if (rc)
+		return rc;
+	if (a->stats)
+		a->stats->products++;
+	size_t j;
+	const json_t *v;
+	json_array_foreach(vars, j, v)
+	{
+		rc = put_variant(a, id, j, v, snapshot);
+		if (rc) {
+			prefix_err(err, el, "variants[%zu]", j);
+			return rc;
+		}
+		a->done_variants++;
+		if (a->progress && a->done_variants % 2048 == 0)
+			a->progress(a->arg, a->done_variants, a->total_variants);
+	}
+	return TALAD_OK;
+}
+
+static int delete_product(struct applier *a, const json_t *d)
+{
+	char id[RSTORE_ID_MAX];
+	int rc = jtext(d, "id", J_REQUIRED, id, sizeof(id), a->err, a->errlen);
+	if (rc)
+		return rc;
+	sqlite3_stmt *s;
+	rc = prep(a->st, Q_VARIANTS_DEL_PRODUCT, &s, a->err, a->errlen);
+	if (rc == TALAD_OK) {
+		sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+		rc = run(a->st, s, a->err, a->errlen, "delete a product's variants");
+	}
+	if (rc == TALAD_OK)
+		rc = prep(a->st, Q_PRODUCT_DEL, &s, a->err, a->errlen);
+	if (rc == TALAD_OK) {
+		sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+		rc = run(a->st, s, a->err, a->errlen, "delete a product");
+	}
+	if (rc == TALAD_OK && a->stats)
+		a->stats->deleted++;
+	return rc;
+}
+
+static int put_level(struct applier *a, const json_t *d)
+{
+	char vid[RSTORE_ID_MAX], lid[RSTORE_ID_MAX];
+	int64_t available;
+	int rc = jtext(d, "variant_id", J_REQUIRED, vid, sizeof(vid), a->err, a->errlen);
+	if (rc == TALAD_OK)
+		rc = jtext(d, "location_id", J_REQUIRED, lid, sizeof(lid), a->err, a->errlen);
+	if (rc == TALAD_OK)
+		rc = jint(d, "available", INT64_MIN / 2, INT64_MAX / 2, &available, a->err,
+		          a->errlen);
+	if (rc)
+		return rc;
+	if (strcmp(lid, a->location_id) != 0)
+		return TALAD_OK; /* another location's stock is not ours to show */
+	sqlite3_stmt *s;
+	rc = prep(a->st, Q_LEVEL_PUT, &s, a->err, a->errlen);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(s, 1, vid, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, available);
+	rc = run(a->st, s, a->err, a->errlen, "store a level");
+	if (rc == TALAD_OK && a->stats)
+		a->stats->levels++;
+	return rc;
+}
+
+static int put_staff(struct applier *a, const json_t *m)
+{
+	char id[RSTORE_ID_MAX], name[RSTORE_NAME_MAX], role[16], pin[RSTORE_ERROR_MAX];
+	if (!json_is_object(m)) {
+		seterr(a->err, a->errlen, "not an object");
+		return TALAD_EINVAL;
+	}
+	int rc = jtext(m, "id", J_REQUIRED, id, sizeof(id), a->err, a->errlen);
+	if (rc == TALAD_OK)
+		rc = jtext(m, "name", J_NULLABLE | J_CUT, name, sizeof(name), a->err, a->errlen);
+	if (rc == TALAD_OK)
+		rc = jtext(m, "role", J_REQUIRED, role, sizeof(role), a->err, a->errlen);
+	if (rc == TALAD_OK)
+		rc = jtext(m, "pin_hash", J_NULLABLE, pin, sizeof(pin), a->err, a->errlen);
+	if (rc)
+		return rc;
+	sqlite3_stmt *s;
+	rc = prep(a->st, Q_STAFF_PUT, &s, a->err, a->errlen);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, role, -1, SQLITE_STATIC);
+	bind_text_or_null(s, 4, pin);
+	rc = run(a->st, s, a->err, a->errlen, "store a staff member");
+	if (rc == TALAD_OK && a->stats)
+		a->stats->staff++;
+	return rc;
+}
+
+static int put_method(struct applier *a, const json_t *m)
+{
+	char id[RSTORE_ID_MAX], name[TENDER_NAME_MAX];
+	if (!json_is_object(m)) {
+		seterr(a->err, a->errlen, "not an object");
+		return TALAD_EINVAL;
+	}
+	int rc = jtext(m, "id", J_REQUIRED, id, sizeof(id), a->err, a->errlen);
+	if (rc == TALAD_OK)
+		rc = jtext(m, "name", J_REQUIRED, name, sizeof(name), a->err, a->errlen);
+	if (rc == TALAD_OK && !name[0]) {
+		seterr(a->err, a->errlen, "name: empty");
+		rc = TALAD_EINVAL;
+	}
+	if (rc)
+		return rc;
+	sqlite3_stmt *s;
+	rc = prep(a->st, Q_METHOD_PUT, &s, a->err, a->errlen);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
+	rc = run(a->st, s, a->err, a->errlen, "store a payment method");
+	if (rc == TALAD_OK && a->stats)
+		a->stats->methods++;
+	return rc;
+}
+
+static int put_shop(struct applier *a, const json_t *sh)
+{
+	char name[RSTORE_NAME_MAX], currency[8], rounding[16], tax_id[64];
+	char address[RSTORE_TEXT_MAX], footer[RSTORE_TEXT_MAX], promptpay[64];
+	int64_t rate, increment;
+	bool included;
+	enum tax_rounding r;
+	struct currency cur;
+	char *err = a->err;
+	size_t el = a->errlen;
+	if (!json_is_object(sh)) {
+		seterr(err, el, "not an object");
+		return TALAD_EINVAL;
+	}
+	int rc = jtext(sh, "name", J_NULLABLE | J_CUT, name, sizeof(name), err, el);
+	if (rc == TALAD_OK)
+		rc = jtext(sh, "currency", J_REQUIRED, currency, sizeof(currency), err, el);
+	if (rc == TALAD_OK && currency_lookup(currency, &cur) != TALAD_OK) {
+		seterr(err, el, "currency: unknown code '%s'", currency);
+		rc = TALAD_EINVAL;
+	}
+	if (rc == TALAD_OK)
+		rc = jint(sh, "tax_rate_ppm", 0, TAX_PPM_ONE, &rate, err, el);
+	if (rc == TALAD_OK)
+		rc = jbool(sh, "tax_included", &included, err, el);
+	if (rc == TALAD_OK)
+		rc = jtext(sh, "tax_rounding", J_NULLABLE, rounding, sizeof(rounding), err, el);
+	if (rc == TALAD_OK && !rounding[0])
+		strcpy(rounding, "line");
+	if (rc == TALAD_OK && tax_rounding_parse(rounding, &r) != TALAD_OK) {
+		seterr(err, el, "tax_rounding: not line or order");
+		rc = TALAD_EINVAL;
+	}
+	if (rc == TALAD_OK) {
+		const json_t *ci = json_object_get(sh, "cash_increment");
+		if (!ci || json_is_null(ci))
+			increment = 0;
+		else
+			rc = jint(sh, "cash_increment", 0, INT64_MAX / 4, &increment, err, el);
+	}
+	if (rc == TALAD_OK)
+		rc = jtext(sh, "tax_id", J_NULLABLE | J_CUT, tax_id, sizeof(tax_id), err, el);
+	if (rc == TALAD_OK)
+		rc = jtext(sh, "address", J_NULLABLE | J_CUT, address, sizeof(address), err, el);
+	if (rc == TALAD_OK)
+		rc = jtext(sh, "receipt_footer", J_NULLABLE | J_CUT, footer, sizeof(footer), err,
+		           el);
+	if (rc == TALAD_OK)
+		rc = jtext(sh, "promptpay_id", J_NULLABLE | J_CUT, promptpay, sizeof(promptpay),
+		           err, el);
+	if (rc)
+		return rc;
+	sqlite3_stmt *s;
+	rc = prep(a->st, Q_SHOP_PUT, &s, err, el);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, cur.code, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, rate);
+	sqlite3_bind_int(s, 4, included);
+	sqlite3_bind_text(s, 5, tax_rounding_name(r), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 6, increment);
+	sqlite3_bind_text(s, 7, tax_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 8, address, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 9, footer, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 10, promptpay, -1, SQLITE_STATIC);
+	rc = run(a->st, s, err, el, "store the shop settings");
+	if (rc)
+		return rc;
+	rc = prep(a->st, Q_SHOP_NAME_PUT, &s, err, el);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	return run(a->st, s, err, el, "store the shop name");
+}
+
+/* Reads the register id and location of the pairing inside a transaction. */
+static int paired_ids(struct applier *a, char *register_id)
+{
+	sqlite3_stmt *s;
+	int rc = prep(a->st, Q_PAIRED, &s, a->err, a->errlen);
+	if (rc)
+		return rc;
+	rc = sqlite3_step(s);
+	int ret = TALAD_OK;
+	if (rc == SQLITE_ROW) {
+		copy_cut(register_id, UUID_STRLEN + 1, col_text(s, 0));
+		copy_cut(a->location_id, sizeof(a->location_id), col_text(s, 1));
+	} else if (rc == SQLITE_DONE) {
+		seterr(a->err, a->errlen, "this register is not paired with a back office");
+		ret = TALAD_ESTATE;
+	} else {
+		ret = dberr(a->st, rc, a->err, a->errlen, "read the pairing");
+	}
+	sqlite3_reset(s);
+	return ret;
+}
+
+#define FOREACH_ITEM(arr, i, v, body, what)                                                        \
+	json_array_foreach((arr), (i), (v))                                                        \
+	{                                                                                          \
+		rc = (body);                                                                       \
+		if (rc) {                                                                          \
+			prefix_err(a.err, a.errlen, "%s[%zu]", (what), (i));                       \
+			goto out;                                                                  \
+		}                                                                                  \
+	}
+
+int rstore_apply_snapshot(struct rstore *st, const json_t *snap, rstore_progress_fn progress,
+                          void *arg, struct rstore_apply_stats *stats, char *err, size_t errlen)
+{
+	struct rstore_apply_stats local = {0};
+	struct applier a = {.st = st,
+	                    .stats = stats ? stats : &local,
+	                    .progress = progress,
+	                    .arg = arg,
+	                    .err = err,
+	                    .errlen = errlen};
+	memset(a.stats, 0, sizeof(*a.stats));
+	const json_t *shop, *reg, *loc, *products, *staff, *methods, *v;
+	int64_t cursor;
+	char reg_id[UUID_STRLEN + 1], my_id[UUID_STRLEN + 1], reg_name[RSTORE_NAME_MAX];
+	char reg_code[16], loc_id[UUID_STRLEN + 1], loc_name[RSTORE_NAME_MAX];
+	size_t i;
+	int rc = TALAD_OK;
+
+	if (!json_is_object(snap)) {
+		seterr(err, errlen, "snapshot: not an object");
+		return TALAD_EINVAL;
+	}
+	/* Check the envelope before taking the write lock. */
+	rc = jint(snap, "cursor", 0, INT64_MAX, &cursor, err, errlen);
+	if (rc == TALAD_OK)
+		rc = jobject(snap, "shop", &shop, err, errlen);
+	if (rc == TALAD_OK)
+		rc = jobject(snap, "register", &reg, err, errlen);
+	if (rc == TALAD_OK)
+		rc = jobject(snap, "location", &loc, err, errlen);
+	if (rc == TALAD_OK)
+		rc = jarray(snap, "products", &products, err, errlen);
+	if (rc == TALAD_OK)
+		rc = jarray(snap, "staff", &staff, err, errlen);
+	if (rc == TALAD_OK)
+		rc = jarray(snap, "payment_methods", &methods, err, errlen);
+	if (rc == TALAD_OK) {
+		rc = jtext(reg, "id", J_REQUIRED, reg_id, sizeof(reg_id), err, errlen);
+		if (rc == TALAD_OK)
+			rc = jtext(reg, "name", J_NULLABLE | J_CUT, reg_name, sizeof(reg_name), err,
+			           errlen);
+		if (rc == TALAD_OK)
+			rc =
+			    jtext(reg, "code", J_REQUIRED, reg_code, sizeof(reg_code), err, errlen);
+		if (rc)
+			prefix_err(err, errlen, "register");
+	}
+	if (rc == TALAD_OK) {
+		rc = jtext(loc, "id", J_REQUIRED, loc_id, sizeof(loc_id), err, errlen);
+		if (rc == TALAD_OK && !uuid_valid(loc_id)) {
+			seterr(err, errlen, "id: not a uuid");
+			rc = TALAD_EINVAL;
+		}
+		if (rc == TALAD_OK)
+			rc = jtext(loc, "name", J_NULLABLE | J_CUT, loc_name, sizeof(loc_name), err,
+			           errlen);
+		if (rc)
+			prefix_err(err, errlen, "location");
+	}
+	if (rc) {
+		prefix_err(err, errlen, "snapshot");
+		return rc;
+	}
+	json_array_foreach(products, i, v)
+	{
+		a.total_variants += json_array_size(json_object_get(v, "variants"));
+	}
+
+	rc = tx_begin(st, err, errlen);
+	if (rc)
+		return rc;
+	rc = paired_ids(&a, my_id);
+	if (rc == TALAD_OK && strcmp(my_id, reg_id) != 0) {
+		seterr(err, errlen, "snapshot is for register %s, this one is %s", reg_id, my_id);
+		rc = TALAD_ECONFLICT;
+	}
+	if (rc)
+		goto out;
+	/* The snapshot's location is the one whose levels it carries. */
+	strlcpy_t(a.location_id, loc_id, sizeof(a.location_id));
+	rc = exec(st,
+	          "DELETE FROM products; DELETE FROM variants; DELETE FROM levels;"
+	          " DELETE FROM staff; DELETE FROM payment_methods;",
+	          err, errlen, "clear the catalog");
+	if (rc)
+		goto out;
+	rc = put_shop(&a, shop);
+	if (rc) {
+		prefix_err(err, errlen, "shop");
+		goto out;
+	}
+	FOREACH_ITEM(products, i, v, put_product(&a, v, true), "products");
+	FOREACH_ITEM(staff, i, v, put_staff(&a, v), "staff");
+	FOREACH_ITEM(methods, i, v, put_method(&a, v), "payment_methods");
+
+	sqlite3_stmt *s;
+	rc = prep(st, Q_PAIRING_FROM_SNAPSHOT, &s, err, errlen);
+	if (rc)
+		goto out;
+	sqlite3_bind_text(s, 1, reg_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, reg_name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, reg_code, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, loc_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, loc_name, -1, SQLITE_STATIC);
+	const json_t *sn = json_object_get(shop, "name");
+	char shop_name[RSTORE_NAME_MAX];
+	copy_cut(shop_name, sizeof(shop_name), json_is_string(sn) ? json_string_value(sn) : "");
+	sqlite3_bind_text(s, 6, shop_name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 7, cursor);
+	rc = run(st, s, err, errlen, "store the cursor");
+	if (rc)
+		goto out;
+	if (progress)
+		progress(arg, a.done_variants, a.total_variants);
+	rc = tx_commit(st, err, errlen);
+out:
+	if (rc) {
+		tx_rollback(st);
+		if (rc == TALAD_EINVAL)
+			prefix_err(err, errlen, "snapshot");
+	}
+	return rc;
+}
+
+static int apply_change(struct applier *a, const json_t *c)
+{
+	char type[32];
+	const json_t *data;
+	int64_t seq;
+	if (!json_is_object(c)) {
+		seterr(a->err, a->errlen, "not an object");
+		return TALAD_EINVAL;
+	}
+	int rc = jint(c, "seq", 0, INT64_MAX, &seq, a->err, a->errlen);
+	if (rc == TALAD_OK)
+		rc = jtext(c, "type", J_REQUIRED | J_CUT, type, sizeof(type), a->err, a->errlen);
+	if (rc == TALAD_OK)
+		rc = jobject(c, "data", &data, a->err, a->errlen);
+	if (rc)
+		return rc;
+	if (a->stats)
+		a->stats->changes++;
+	if (!strcmp(type, "product"))
+		rc = put_product(a, data, false);
+	else if (!strcmp(type, "product_deleted"))
+		rc = delete_product(a, data);
+	else if (!strcmp(type, "level"))
+		rc = put_level(a, data);
+	else if (!strcmp(type, "staff"))
+		rc = put_staff(a, data);
+	else if (!strcmp(type, "payment_method"))
+		rc = put_method(a, data);
+	else if (!strcmp(type, "shop"))
+		rc = put_shop(a, data);
+	else
+		log_debug("rstore: skipping a change of unknown type '%s'", type);
+	if (rc)
+		prefix_err(a->err, a->errlen, "%s", type);
+	return rc;
+}
+
+int rstore_apply_changes(struct rstore *st, const json_t *page, struct rstore_apply_stats *stats,
+                         int64_t *cursor, bool *more, char *err, size_t errlen)
+{
+	struct rstore_apply_stats local = {0};
+	struct applier a = {
+	    .st = st, .stats = stats ? stats : &local, .err = err, .errlen = errlen};
+	memset(a.stats, 0, sizeof(*a.stats));
+	const json_t *changes, *v;
+	int64_t next;
+	bool m = false;
+	char my_id[UUID_STRLEN + 1];
+	size_t i;
+	if (!json_is_object(page)) {
+		seterr(err, errlen, "changes: not an object");
+		return TALAD_EINVAL;
+	}
+	int rc = jarray(page, "changes", &changes, err, errlen);
+	if (rc == TALAD_OK)
+		rc = jint(page, "cursor", 0, INT64_MAX, &next, err, errlen);
+	if (rc == TALAD_OK) {
+		const json_t *mv = json_object_get(page, "more");
+		if (mv)
+			rc = jbool(page, "more", &m, err, errlen);
+	}
+	if (rc) {
+		prefix_err(err, errlen, "changes");
+		return rc;
+	}
+	rc = tx_begin(st, err, errlen);
+	if (rc)
+		return rc;
+	rc = paired_ids(&a, my_id);
+	if (rc)
+		goto out;
+	FOREACH_ITEM(changes, i, v, apply_change(&a, v), "changes");
+	sqlite3_stmt *s;
+	rc = prep(st, Q_CURSOR_PUT, &s, err, errlen);
+	if (rc)
+		goto out;
+	sqlite3_bind_int64(s, 1, next);
+	rc = run(st, s, err, errlen, "store the cursor");
+	if (rc == TALAD_OK)
+		rc = tx_commit(st, err, errlen);
+out:
+	if (rc) {
+		tx_rollback(st);
+		return rc;
+	}
+	if (cursor)
+		*cursor = next;
+	if (more)
+		*more = m;
+	return TALAD_OK;
+}
+
+/* ---- the outbox ---- */
+
+static bool type_valid(const char *type)
+{
+	size_t n = strlen(type);
+	if (n == 0 || n >= RSTORE_TYPE_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = type[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_'))
+			return false;
+	}
+	return true;
+}
+
+/* Inside a transaction: the next outbox row. */
+static int outbox_insert(struct rstore *st, const char *op_id, const char *type,
+                         const char *payload, const char *order_id, int64_t *seq, char *err,
+                         size_t errlen)
+{
+	sqlite3_stmt *s;
+	int rc = prep(st, Q_OUTBOX_INSERT, &s, err, errlen);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(s, 1, op_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, type, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, time_now_ms());
+	sqlite3_bind_text(s, 4, payload, -1, SQLITE_STATIC);
+	bind_text_or_null(s, 5, order_id);
+	rc = sqlite3_step(s);
+	int ret = TALAD_OK;
+	if (rc == SQLITE_ROW) {
+		if (seq)
+			*seq = sqlite3_column_int64(s, 0);
+		rc = sqlite3_step(s);
+	}
+	if (rc != SQLITE_DONE)
+		ret = dberr(st, sqlite3_extended_errcode(st->db), err, errlen,
+		            "append to the outbox");
+	sqlite3_reset(s);
+	return ret;
+}
+
+int rstore_outbox_append_op(struct rstore *st, const char *op_id, const char *type,
+                            const json_t *payload, int64_t *seq)
+{
+	char err[256];
+	if (!uuid_valid(op_id) || !type_valid(type) || !json_is_object(payload))
+		return TALAD_EINVAL;
+	char *text = json_dumps(payload, JSON_COMPACT);
+	if (!text)
+		return TALAD_EINVAL;
+	int rc = tx_begin(st, err, sizeof(err));
+	if (rc) {
+		free(text);
+		return rc;
+	}
+	/* The back office knows the register only once it is paired: rows
+	 * written before would carry no register to send them as. */
+	struct rstore_pairing p;
+	rc = rstore_get_pairing(st, &p);
+	if (rc == TALAD_ENOTFOUND)
+		rc = TALAD_ESTATE;
+	if (rc == TALAD_OK)
+		rc = outbox_insert(st, op_id, type, text, NULL, seq, err, sizeof(err));
+	if (rc == TALAD_OK)
+		rc = tx_commit(st, err, sizeof(err));
+	if (rc) {
+		tx_rollback(st);
+		if (rc != TALAD_EEXIST && rc != TALAD_ESTATE)
+			log_error("rstore: %s", err);
+	}
+	free(text);
+	return rc;
+}
+
+int rstore_outbox_append(struct rstore *st, const char *type, const json_t *payload, int64_t *seq)
+{
+	char op_id[UUID_STRLEN + 1];
+	uuid_v7(op_id);
+	return rstore_outbox_append_op(st, op_id, type, payload, seq);
+}
+
+static const char *const out_status_names[] = {"pending", "applied", "duplicate", "rejected"};
+
+const char *rstore_out_status_name(enum rstore_out_status s)
+{
+	if ((unsigned)s < sizeof(out_status_names) / sizeof(out_status_names[0]))
+		return out_status_names[s];
+	return "unknown";
+}
+
+int rstore_out_status_parse(const char *s, enum rstore_out_status *out)
+{
+	for (unsigned i = 0; i < sizeof(out_status_names) / sizeof(out_status_names[0]); i++) {
+		if (!strcmp(s, out_status_names[i])) {
+			*out = (enum rstore_out_status)i;
+			return TALAD_OK;
+		}
+	}
+	return TALAD_EINVAL;
+}
+
+void rstore_outbox_rows_free(struct rstore_outbox_row *rows, size_t n)
+{
+	if (!rows)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free(rows[i].payload);
+	free(rows);
+}
+
+int rstore_outbox_read(struct rstore *st, bool pending_only, int64_t after_seq, size_t max,
+                       struct rstore_outbox_row **rows, size_t *n)
+{
+	*rows = NULL;
+	*n = 0;
+	sqlite3_stmt *s;
+	int rc = prep(st, pending_only ? Q_OUTBOX_PENDING : Q_OUTBOX_ALL, &s, NULL, 0);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, after_seq);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)max);
+	size_t cap = 0;
+	int ret = TALAD_OK;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 32;
+			*rows = xreallocarray(*rows, cap, sizeof(**rows));
+		}
+		struct rstore_outbox_row *r = &(*rows)[(*n)++];
+		memset(r, 0, sizeof(*r));
+		r->seq = sqlite3_column_int64(s, 0);
+		copy_cut(r->op_id, sizeof(r->op_id), col_text(s, 1));
+		copy_cut(r->type, sizeof(r->type), col_text(s, 2));
+		r->created_at = sqlite3_column_int64(s, 3);
+		r->payload = xstrdup(col_text(s, 4));
+		if (rstore_out_status_parse(col_text(s, 5), &r->status) != TALAD_OK)
+			r->status = RSTORE_OUT_PENDING;
+		copy_cut(r->error, sizeof(r->error), col_text(s, 6));
+	}
+	if (rc != SQLITE_DONE) {
+		ret = dberr(st, rc, NULL, 0, "read the outbox");
+		rstore_outbox_rows_free(*rows, *n);
+		*rows = NULL;
+		*n = 0;
+	}
+	sqlite3_reset(s);
+	return ret;
+}
+
+int rstore_pending_count(struct rstore *st, int64_t *n)
+{
+	return count_query(st, Q_PENDING_COUNT, n);
+}
+
+struct acked_row {
+	int64_t seq;
+	bool is_order;
+	char order_id[UUID_STRLEN + 1];
+};
+
+int rstore_record_push(struct rstore *st, int64_t acked_through,
+                       const struct rstore_push_result *res, size_t n,
+                       struct rstore_push_tally *tally)
+{
+	char err[256];
+	struct rstore_push_tally local = {0};
+	struct rstore_push_tally *t = tally ? tally : &local;
+	memset(t, 0, sizeof(*t));
+	struct acked_row *rows = NULL;
+	size_t nrows = 0, cap = 0;
+	sqlite3_stmt *s;
+	int rc = tx_begin(st, err, sizeof(err));
+	if (rc)
+		return rc;
+	/* Collect first: the rows are updated below. */
+	rc = prep(st, Q_OUTBOX_PENDING_UPTO, &s, err, sizeof(err));
+	if (rc)
+		goto out;
+	sqlite3_bind_int64(s, 1, acked_through);
+	int step;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		if (nrows == cap) {
+			cap = cap ? 2 * cap : 64;
+			rows = xreallocarray(rows, cap, sizeof(*rows));
+		}
+		struct acked_row *r = &rows[nrows++];
+		r->seq = sqlite3_column_int64(s, 0);
+		r->is_order = !strcmp(col_text(s, 1), "order.create");
+		copy_cut(r->order_id, sizeof(r->order_id), col_text(s, 2));
+	}
+	if (step != SQLITE_DONE)
+		rc = dberr(st, step, err, sizeof(err), "read the outbox");
+	sqlite3_reset(s);
+	if (rc)
+		goto out;
+
+	size_t k = 0; /* results usually come in seq order: search from here */
+	for (size_t i = 0; i < nrows && rc == TALAD_OK; i++) {
+		const struct rstore_push_result *found = NULL;
+		for (size_t m = 0; m < n && !found; m++) {
+			size_t j = (k + m) % n;
+			if (res[j].seq == rows[i].seq) {
+				found = &res[j];
+				k = j + 1;
+			}
+		}
+		enum rstore_out_status status = found ? found->status : RSTORE_OUT_DUPLICATE;
+		if (status == RSTORE_OUT_PENDING)
+			status = RSTORE_OUT_DUPLICATE;
+		const char *error = found && status == RSTORE_OUT_REJECTED ? found->error : "";
+		rc = prep(st, Q_OUTBOX_MARK, &s, err, sizeof(err));
+		if (rc)
+			break;
+		sqlite3_bind_int64(s, 1, rows[i].seq);
+		sqlite3_bind_text(s, 2, rstore_out_status_name(status), -1, SQLITE_STATIC);
+		bind_text_or_null(s, 3, error);
+		rc = run(st, s, err, sizeof(err), "record a push result");
+		if (rc)
+			break;
+		if (status == RSTORE_OUT_APPLIED)
+			t->applied++;
+		else if (status == RSTORE_OUT_DUPLICATE)
+			t->duplicate++;
+		else
+			t->rejected++;
+		if (!rows[i].is_order || !rows[i].order_id[0])
+			continue;
+		rc = prep(st, Q_ORDER_MARK, &s, err, sizeof(err));
+		if (rc)
+			break;
+		sqlite3_bind_text(s, 1, rows[i].order_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, status == RSTORE_OUT_REJECTED ? "rejected" : "synced", -1,
+		                  SQLITE_STATIC);
+		bind_text_or_null(s, 3, error);
+		rc = run(st, s, err, sizeof(err), "mark an order synced");
+		if (rc)
+			break;
+		/* Applied or refused, the back office has decided on the
+		 * stock: our own view stops counting these deltas. */
+		rc = prep(st, Q_DELTAS_MARK, &s, err, sizeof(err));
+		if (rc)
+			break;
+		sqlite3_bind_text(s, 1, rows[i].order_id, -1, SQLITE_STATIC);
+		rc = run(st, s, err, sizeof(err), "mark stock deltas synced");
+	}
+	if (rc == TALAD_OK)
+		rc = tx_commit(st, err, sizeof(err));
+out:
+	if (rc) {
+		tx_rollback(st);
+		log_error("rstore: %s", err);
+		memset(t, 0, sizeof(*t));
+	}
+	free(rows);
+	return rc;
+}
+
+/* ---- sales ---- */
+
+int rstore_commit_sale(struct rstore *st, struct order *o, char *err, size_t errlen)
+{
+	char *json_text = NULL;
+	char email_op[UUID_STRLEN + 1], order_op[UUID_STRLEN + 1];
+	sqlite3_stmt *s;
+	int step;
+	int rc = tx_begin(st, err, errlen);
+	if (rc)
+		return rc;
+
+	/* The number is taken inside the transaction, so a sale that does not
+	 * commit gives its number back: numbering stays gap-free. */
+	rc = prep(st, Q_COUNTER_NEXT, &s, err, errlen);
+	if (rc)
+		goto out;
+	step = sqlite3_step(s);
+	if (step == SQLITE_ROW) {
+		int64_t counter = sqlite3_column_int64(s, 0);
+		copy_cut(o->register_id, sizeof(o->register_id), col_text(s, 1));
+		char number[64];
+		snprintf(number, sizeof(number), "%s-%06lld", col_text(s, 2), (long long)counter);
+		copy_cut(o->number, sizeof(o->number), number);
+		copy_cut(o->location_id, sizeof(o->location_id), col_text(s, 3));
+		step = sqlite3_step(s);
+		if (step != SQLITE_DONE)
+			rc = dberr(st, sqlite3_extended_errcode(st->db), err, errlen,
+			           "take a receipt number");
+		sqlite3_reset(s);
+		if (rc)
+			goto out;
+		uuid_v7(o->id);
+		o->created_at = time_now_ms();
+		rc = prep(st, Q_ORDER_INSERT, &s, err, errlen);
+		if (rc)
+			goto out;
+		json_t *j = order_to_json(o);
+		json_text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+		json_decref(j);
+		if (!json_text) {
+			seterr(err, errlen, "cannot write the order as JSON");
+			rc = TALAD_EINVAL;
+			goto out;
+		}
+		sqlite3_bind_text(s, 1, o->id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, o->number, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 3, counter);
+		sqlite3_bind_int64(s, 4, o->created_at);
+		sqlite3_bind_int64(s, 5, o->cart.total);
+		sqlite3_bind_int64(s, 6, o->settlement.change);
+		sqlite3_bind_text(s, 7, json_text, -1, SQLITE_STATIC);
+		rc = run(st, s, err, errlen, "store the order");
+		if (rc)
+			goto out;
+	} else {
+		if (step == SQLITE_DONE) {
+			seterr(err, errlen, "this register is not logged in");
+			rc = TALAD_ESTATE;
+		} else {
+			rc = dberr(st, sqlite3_extended_errcode(st->db), err, errlen,
+			           "take a receipt number");
+		}
+		sqlite3_reset(s);
+		goto out;
+	}
+
+	for (size_t i = 0; i < o->cart.nlines; i++) {
+		const struct cart_line *l = &o->cart.lines[i];
+		rc = prep(st, Q_LINE_INSERT, &s, err, errlen);
+		if (rc)
+			goto out;
+		sqlite3_bind_text(s, 1, o->id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, (sqlite3_int64)i + 1);
+		bind_text_or_null(s, 3, l->variant_id);
+		bind_text_or_null(s, 4, l->sku);
+		sqlite3_bind_text(s, 5, l->title, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 6, l->quantity);
+		sqlite3_bind_int64(s, 7, l->unit_price);
+		sqlite3_bind_int64(s, 8, l->total);
+		rc = run(st, s, err, errlen, "store an order line");
+		if (rc)
+			goto out;
+		if (!l->variant_id[0])
+			continue;
+		rc = prep(st, Q_VARIANT_TRACKED, &s, err, errlen);
+		if (rc)
+			goto out;
+		sqlite3_bind_text(s, 1, l->variant_id, -1, SQLITE_STATIC);
+		step = sqlite3_step(s);
+		bool tracked = step == SQLITE_ROW && sqlite3_column_int(s, 0) != 0;
+		if (step != SQLITE_ROW && step != SQLITE_DONE)
+			rc = dberr(st, step, err, errlen, "read a variant");
+		sqlite3_reset(s);
+		if (rc)
+			goto out;
+		if (!tracked)
+			continue;
+		/* The same id the back office derives for this line's delta. */
+		char delta_id[UUID_STRLEN + 24];
+		snprintf(delta_id, sizeof(delta_id), "%s:%zu", o->id, i + 1);
+		rc = prep(st, Q_DELTA_INSERT, &s, err, errlen);
+		if (rc)
+			goto out;
+		sqlite3_bind_text(s, 1, delta_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, l->variant_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 3, -l->quantity);
+		sqlite3_bind_text(s, 4, o->id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 5, o->created_at);
+		rc = run(st, s, err, errlen, "store a stock delta");
+		if (rc)
+			goto out;
+	}
+	for (size_t i = 0; i < o->settlement.npayments; i++) {
+		const struct payment *p = &o->settlement.payments[i];
+		rc = prep(st, Q_PAYMENT_INSERT, &s, err, errlen);
+		if (rc)
+			goto out;
+		sqlite3_bind_text(s, 1, o->id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, (sqlite3_int64)i + 1);
+		sqlite3_bind_text(s, 3, tender_kind_name(p->kind), -1, SQLITE_STATIC);
+		bind_text_or_null(s, 4, p->name);
+		sqlite3_bind_int64(s, 5, p->amount);
+		sqlite3_bind_int64(s, 6, p->tendered);
+		sqlite3_bind_int64(s, 7, p->change);
+		rc = run(st, s, err, errlen, "store a payment");
+		if (rc)
+			goto out;
+	}
+	uuid_v7(order_op);
+	rc = outbox_insert(st, order_op, "order.create", json_text, o->id, NULL, err, errlen);
+	if (rc)
+		goto out;
+	if (o->email[0]) {
+		json_t *pl = json_pack("{s:s, s:s}", "order_id", o->id, "email", o->email);
+		char *text = pl ? json_dumps(pl, JSON_COMPACT) : NULL;
+		json_decref(pl);
+		if (!text) {
+			seterr(err, errlen, "cannot write the e-mail request as JSON");
+			rc = TALAD_EINVAL;
+			goto out;
+		}
+		uuid_v7(email_op);
+		rc = outbox_insert(st, email_op, "receipt.email", text, NULL, NULL, err, errlen);
+		free(text);
+		if (rc)
+			goto out;
+	}
+	rc = tx_commit(st, err, errlen);
+out:
+	if (rc) {
+		tx_rollback(st);
+		o->id[0] = '\0';
+		o->number[0] = '\0';
+		o->register_id[0] = '\0';
+		o->location_id[0] = '\0';
+		o->created_at = 0;
+	}
+	free(json_text);
+	return rc;
+}
+
+/* ---- orders ---- */
+
+static const char *const order_status_names[] = {"waiting", "synced", "rejected"};
+
+const char *rstore_order_status_name(enum rstore_order_status s)
+{
+	if ((unsigned)s < sizeof(order_status_names) / sizeof(order_status_names[0]))
+		return order_status_names[s];
+	return "unknown";
+}
+
+static void read_order_row(sqlite3_stmt *s, struct rstore_order_row *r)
+{
+	memset(r, 0, sizeof(*r));
+	copy_cut(r->id, sizeof(r->id), col_text(s, 0));
+	copy_cut(r->number, sizeof(r->number), col_text(s, 1));
+	r->created_at = sqlite3_column_int64(s, 2);
+	r->total = sqlite3_column_int64(s, 3);
+	r->change = sqlite3_column_int64(s, 4);
+	const char *status = col_text(s, 5);
+	r->status = !strcmp(status, "synced")     ? RSTORE_ORDER_SYNCED
+	            : !strcmp(status, "rejected") ? RSTORE_ORDER_REJECTED
+	                                          : RSTORE_ORDER_WAITING;
+	copy_cut(r->error, sizeof(r->error), col_text(s, 6));
+}
+
+int rstore_list_orders(struct rstore *st, bool waiting_only, struct rstore_order_row **rows,
+                       size_t *n)
+{
+	*rows = NULL;
+	*n = 0;
+	sqlite3_stmt *s;
+	int rc = prep(st, waiting_only ? Q_ORDERS_WAITING : Q_ORDERS_ALL, &s, NULL, 0);
+	if (rc)
+		return rc;
+	size_t cap = 0;
+	int ret = TALAD_OK;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 32;
+			*rows = xreallocarray(*rows, cap, sizeof(**rows));
+		}
+		read_order_row(s, &(*rows)[(*n)++]);
+	}
+	if (rc != SQLITE_DONE) {
+		ret = dberr(st, rc, NULL, 0, "list the orders");
+		free(*rows);
+		*rows = NULL;
+		*n = 0;
+	}
+	sqlite3_reset(s);
+	return ret;
+}
+
+int rstore_get_order(struct rstore *st, const char *id_or_number, struct rstore_order_row *row,
+                     char **json_text)
+{
+	if (json_text)
+		*json_text = NULL;
+	sqlite3_stmt *s;
+	int rc = prep(st, Q_ORDER_GET, &s, NULL, 0);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(s, 1, id_or_number, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	int ret = TALAD_OK;
+	if (rc == SQLITE_ROW) {
+		if (row)
+			read_order_row(s, row);
+		if (json_text)
+			*json_text = xstrdup(col_text(s, 7));
+	} else if (rc == SQLITE_DONE) {
+		ret = TALAD_ENOTFOUND;
+	} else {
+		ret = dberr(st, rc, NULL, 0, "read an order");
+	}
+	sqlite3_reset(s);
+	return ret;
+}
+
+/* ---- settings ---- */
+
+bool rstore_setting_key_valid(const char *key)
+{
+	size_t n = key ? strlen(key) : 0;
+	if (n == 0 || n > 64)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = key[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		      c == '-'))
+			return false;
+	}
+	return true;
+}
+
+int rstore_setting_get(struct rstore *st, const char *key, char **value)
+{
+	*value = NULL;
+	if (!rstore_setting_key_valid(key))
+		return TALAD_EINVAL;
+	sqlite3_stmt *s;
+	int rc = prep(st, Q_SETTING_GET, &s, NULL, 0);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	int ret = TALAD_OK;
+	if (rc == SQLITE_ROW)
+		*value = xstrdup(col_text(s, 0));
+	else if (rc == SQLITE_DONE)
+		ret = TALAD_ENOTFOUND;
+	else
+		ret = dberr(st, rc, NULL, 0, "read a setting");
+	sqlite3_reset(s);
+	return ret;
+}
+
+int rstore_setting_set(struct rstore *st, const char *key, const char *value)
+{
+	if (!rstore_setting_key_valid(key) || !value)
+		return TALAD_EINVAL;
+	sqlite3_stmt *s;
+	int rc = prep(st, Q_SETTING_SET, &s, NULL, 0);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);
+	return run(st, s, NULL, 0, "store a setting");
+}
+
+int rstore_setting_unset(struct rstore *st, const char *key)
+{
+	if (!rstore_setting_key_valid(key))
+		return TALAD_EINVAL;
+	sqlite3_stmt *s;
+	int rc = prep(st, Q_SETTING_DEL, &s, NULL, 0);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	rc = run(st, s, NULL, 0, "remove a setting");
+	if (rc)
+		return rc;
+	return sqlite3_changes(st->db) ? TALAD_OK : TALAD_ENOTFOUND;
+}
+
+int rstore_settings_list(struct rstore *st, char ***keys, char ***values, size_t *n)
+{
+	*keys = NULL;
+	*values = NULL;
+	*n = 0;
+	sqlite3_stmt *s;
+	int rc = prep(st, Q_SETTINGS_LIST, &s, NULL, 0);
+	if (rc)
+		return rc;
+	size_t cap = 0;
+	int ret = TALAD_OK;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 8;
+			*keys = xreallocarray(*keys, cap, sizeof(char *));
+			*values = xreallocarray(*values, cap, sizeof(char *));
+		}
+		(*keys)[*n] = xstrdup(col_text(s, 0));
+		(*values)[*n] = xstrdup(col_text(s, 1));
+		(*n)++;
+	}
+	if (rc != SQLITE_DONE) {
+		ret = dberr(st, rc, NULL, 0, "list the settings");
+		rstore_free_strings(*keys, *n);
+		rstore_free_strings(*values, *n);
+		*keys = *values = NULL;
+		*n = 0;
+	}
+	sqlite3_reset(s);
+	return ret;
+}
