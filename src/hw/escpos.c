@@ -282,16 +282,16 @@ int escpos_text(struct buf *b, const char *utf8, const char *encoding)
 
 int escpos_find_font(char *out, size_t outlen)
 {
+	/* Loma reads best at 12 dots a column on thermal paper; the others
+	 * are what fonts-thai-tlwg ships under other names and versions. */
 	static const char *const known[] = {
-	    "/usr/share/fonts/truetype/tlwg/TlwgMono.ttf",
-	    "/usr/share/fonts/truetype/tlwg/TlwgTypo.ttf",
 	    "/usr/share/fonts/truetype/tlwg/Loma.ttf",
 	    "/usr/share/fonts/truetype/tlwg/Garuda.ttf",
 	    "/usr/share/fonts/truetype/tlwg/Waree.ttf",
-	    "/usr/share/fonts/opentype/tlwg/TlwgMono.otf",
+	    "/usr/share/fonts/truetype/tlwg/TlwgMono.ttf",
 	    "/usr/share/fonts/opentype/tlwg/Loma.otf",
 	    "/usr/share/fonts/opentype/tlwg/Garuda.otf",
-	    "/usr/local/share/fonts/TlwgMono.ttf",
+	    "/usr/share/fonts/opentype/tlwg/TlwgMono.otf",
 	};
 	const char *env = getenv("TALAD_FONT");
 	size_t i;
@@ -448,13 +448,15 @@ static size_t u8_decode(const unsigned char *s, uint32_t *cp)
 }
 
 /* One text row: characters on the column grid, each base character centred
- * in its cell, marks of no width drawn where the base character ended, as
- * an unshaped renderer places them (TLWG fonts design their marks for it). */
+ * in its cell. Fonts place Thai marks one of two ways without a shaper:
+ * proportional TLWG fonts give them no advance and a negative bearing (draw
+ * them where the base character ended), monospace TLWG fonts give them a
+ * full cell and draw them inside it (draw them at the base's origin). */
 static int raster_text(struct canvas *cv, struct raster_font *rf, const struct receipt_row *row,
                        int columns)
 {
 	int scale = row->big ? 2 : 1;
-	int top = cv->height, base_y, x, col = 0, pen = 0;
+	int top = cv->height, base_y, x, col = 0, pen = 0, origin = 0;
 	size_t cells = receipt_cells(row->text);
 	const unsigned char *s = (const unsigned char *)row->text;
 	int rc;
@@ -469,7 +471,7 @@ static int raster_text(struct canvas *cv, struct raster_font *rf, const struct r
 			col = columns - (int)cells * scale;
 	}
 	x = col * rf->cell;
-	pen = x;
+	pen = origin = x;
 	while (*s) {
 		uint32_t c;
 		char one[5] = {0};
@@ -482,7 +484,9 @@ static int raster_text(struct canvas *cv, struct raster_font *rf, const struct r
 		if (FT_Load_Char(rf->face, c, FT_LOAD_RENDER))
 			continue;
 		if (w == 0) {
-			blit_glyph(cv, rf->face->glyph, pen, base_y, scale, row->bold);
+			bool spacing = rf->face->glyph->advance.x > 0;
+			blit_glyph(cv, rf->face->glyph, spacing ? origin : pen, base_y, scale,
+			           row->bold);
 			continue;
 		}
 		{
@@ -492,6 +496,7 @@ static int raster_text(struct canvas *cv, struct raster_font *rf, const struct r
 
 			if (c != ' ')
 				blit_glyph(cv, rf->face->glyph, gx, base_y, scale, row->bold);
+			origin = gx;
 			pen = gx + adv;
 			x += cellw;
 		}

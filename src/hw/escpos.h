@@ -83,7 +83,7 @@ int escpos_receipt_order(const struct order *o, const struct receipt_settings *r
                          size_t errlen);
 
 /* Finds a Thai TLWG font for raster mode: TALAD_FONT from the environment,
- * then the TLWG monospace and sans fonts Debian's fonts-thai-tlwg installs.
+ * then the TLWG fonts Debian's fonts-thai-tlwg installs (Loma first).
  * TALAD_OK with the path in out, or TALAD_ENOTFOUND. */
 int escpos_find_font(char *out, size_t outlen);
 
