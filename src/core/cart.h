@@ -73,6 +73,8 @@ void cart_copy(struct cart *dst, const struct cart *src);
  * discount, a bad variant id) or TALAD_ETOOBIG (CART_MAX_LINES). When err is
  * not NULL a message is written there on failure. */
 int cart_add_line(struct cart *c, const struct cart_line *line, char *err, size_t errlen);
+/* These return TALAD_OK, TALAD_ENOTFOUND (no line at index) or TALAD_EINVAL
+ * (a bad quantity or discount). Call cart_price() again afterwards. */
 int cart_remove_line(struct cart *c, size_t index);
 int cart_set_quantity(struct cart *c, size_t index, int64_t quantity);
 int cart_set_line_discount(struct cart *c, size_t index, struct discount d);
@@ -83,18 +85,21 @@ int cart_set_order_discount(struct cart *c, struct discount d);
  * by largest remainder, so the parts add up exactly. Order-level tax
  * rounding allocates the rounded order tax the same way. TALAD_OK,
  * TALAD_EINVAL (a discount larger than what it applies to, a percent over
- * 100 %) or TALAD_ERANGE (overflow). */
+ * 100 %, a bad quantity or price) or TALAD_ERANGE
+ * (overflow). On failure the computed fields keep their previous values. */
 int cart_price(struct cart *c, char *err, size_t errlen);
 
 /* Allocates total across n weights (all >= 0) in proportion, by largest
  * remainder: the parts add up to total exactly. Ties go to the earlier
- * index. With all weights zero, everything goes to part 0 (n > 0).
- * TALAD_OK or TALAD_ERANGE. */
+ * index. With all weights zero, everything goes to part 0 (n > 0). A
+ * negative total is split as the mirror image of the positive one.
+ * TALAD_OK, TALAD_EINVAL (a negative weight; n == 0 with total != 0) or
+ * TALAD_ERANGE (the weights add up beyond int64_t). */
 int cart_allocate(int64_t total, const int64_t *weights, size_t n, int64_t *parts);
 
 /* Text for a discount kind: "percent", "amount", or NULL for none; and back.
  * discount_parse accepts "10%" (percent, up to 4 decimals) or an amount in
- * the currency ("25.00"). */
+ * the currency ("25.00"), 0 or more. TALAD_OK or TALAD_EINVAL. */
 const char *discount_kind_name(enum discount_kind k);
 int discount_kind_parse(const char *s, enum discount_kind *out);
 int discount_parse(const char *s, int exponent, struct discount *out, char *err, size_t errlen);

@@ -26,11 +26,13 @@ struct tax_rule {
 /* "7", "7.5", "8.875" (percent, up to 4 decimals, 0..100) to millionths.
  * TALAD_OK or TALAD_EINVAL. */
 int tax_rate_parse(const char *s, int64_t *rate_ppm);
-/* 70000 -> "7", 75000 -> "7.5". out holds TAX_RATE_STRLEN bytes. */
+/* 70000 -> "7", 75000 -> "7.5". out holds TAX_RATE_STRLEN bytes. A rate
+ * outside 0..TAX_PPM_ONE is written as "invalid". */
 void tax_rate_format(int64_t rate_ppm, char out[TAX_RATE_STRLEN]);
 
 /* The tax contained in a tax-included amount: gross * rate / (1 + rate),
- * rounded half away from zero (Thai VAT: total * 7 / 107). */
+ * rounded half away from zero (Thai VAT: total * 7 / 107). Both return
+ * TALAD_OK or TALAD_EINVAL (a rate outside 0..TAX_PPM_ONE). */
 int tax_included_part(int64_t gross, int64_t rate_ppm, int64_t *tax);
 /* The tax to add to a tax-excluded amount: net * rate, rounded. */
 int tax_on_excluded(int64_t net, int64_t rate_ppm, int64_t *tax);

@@ -39,7 +39,12 @@ struct tender {
 /* Parses the command-line form: cash[:AMOUNT] | card[:AMOUNT] |
  * gift:CODE[:AMOUNT] | custom:NAME[:AMOUNT]. A custom NAME may contain
  * spaces; the amount is whatever follows the last ':' when it parses as an
- * amount. TALAD_OK or TALAD_EINVAL with a message in err. */
+ * amount. Text after the last ':' that starts like a number (a digit, '-',
+ * '+', '.') or is empty must then be a valid amount ("custom:Bank
+ * transfer:12.345" in THB is an error, not a name); other text stays part of
+ * the name ("custom:Ref: ABC"). Kind words are case-insensitive; amounts
+ * must be > 0; names and codes at most TENDER_NAME_MAX - 1 bytes, gift card
+ * codes visible ASCII. TALAD_OK or TALAD_EINVAL with a message in err. */
 int tender_parse(const char *spec, int exponent, struct tender *out, char *err, size_t errlen);
 
 /* A payment as recorded on the order. */
@@ -68,7 +73,13 @@ struct settlement {
  * rounded to the increment and the difference recorded. Cash handed over
  * beyond what is due becomes change; no tender may follow it. TALAD_OK, or
  * TALAD_EINVAL with a message in err (underpaid, overpaid by a non-cash
- * tender, too many tenders, nothing left to pay). */
+ * tender, too many tenders, nothing left to pay), or TALAD_ERANGE when
+ * rounding an amount near INT64_MAX leaves the range. A zero total settles
+ * with no tenders. With cash rounding, cash that covers the exact rest but
+ * not the rounded-up rest is refused (the coin does not exist). The rounded
+ * cash part may be 0 (0.10 to 0.25): that payment is recorded with amount
+ * 0. Messages carry no amounts (no exponent here); callers print what is
+ * due. out is written only on success. */
 int tender_settle(int64_t total, const struct tender *tenders, size_t n, int64_t cash_increment,
 		  struct settlement *out, char *err, size_t errlen);
 
