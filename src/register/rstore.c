@@ -332,6 +332,26 @@ static void prefix_err(char *err, size_t errlen, const char *fmt, ...)
 	free(old);
 }
 
+/* Puts a path component in front of a field error: "variants[0]" and
+ * "price: not an integer" give "variants[0].price: not an integer". */
+static void nest_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void nest_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	if (!err || !errlen)
+		return;
+	char pre[160];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(pre, sizeof(pre), fmt, ap);
+	va_end(ap);
+	char *old = xstrdup(err);
+	/* Database errors are sentences, not field paths. */
+	bool field = strncmp(old, "cannot ", 7) != 0 && strncmp(old, "this ", 5) != 0;
+	snprintf(err, errlen, "%s%s%s", pre, field ? "." : ": ", old);
+	free(old);
+}
+
 /* Copies src into dst, cutting at a UTF-8 character boundary when too long. */
 static void copy_cut(char *dst, size_t size, const char *src)
 {
@@ -1171,7 +1191,7 @@ static int put_product(struct applier *a, const json_t *p, bool snapshot)
 	{
 		rc = put_variant(a, id, j, v, snapshot);
 		if (rc) {
-			prefix_err(err, el, "variants[%zu]", j);
+			nest_err(err, el, "variants[%zu]", j);
 			return rc;
 		}
 		a->done_variants++;
@@ -1391,7 +1411,7 @@ static int paired_ids(struct applier *a, char *register_id)
 	{                                                                                          \
 		rc = (body);                                                                       \
 		if (rc) {                                                                          \
-			prefix_err(a.err, a.errlen, "%s[%zu]", (what), (i));                       \
+			nest_err(a.err, a.errlen, "%s[%zu]", (what), (i));                         \
 			goto out;                                                                  \
 		}                                                                                  \
 	}
@@ -1441,7 +1461,7 @@ int rstore_apply_snapshot(struct rstore *st, const json_t *snap, rstore_progress
 			rc =
 			    jtext(reg, "code", J_REQUIRED, reg_code, sizeof(reg_code), err, errlen);
 		if (rc)
-			prefix_err(err, errlen, "register");
+			nest_err(err, errlen, "register");
 	}
 	if (rc == TALAD_OK) {
 		rc = jtext(loc, "id", J_REQUIRED, loc_id, sizeof(loc_id), err, errlen);
@@ -1453,7 +1473,7 @@ int rstore_apply_snapshot(struct rstore *st, const json_t *snap, rstore_progress
 			rc = jtext(loc, "name", J_NULLABLE | J_CUT, loc_name, sizeof(loc_name), err,
 			           errlen);
 		if (rc)
-			prefix_err(err, errlen, "location");
+			nest_err(err, errlen, "location");
 	}
 	if (rc) {
 		prefix_err(err, errlen, "snapshot");
@@ -1484,7 +1504,7 @@ int rstore_apply_snapshot(struct rstore *st, const json_t *snap, rstore_progress
 		goto out;
 	rc = put_shop(&a, shop);
 	if (rc) {
-		prefix_err(err, errlen, "shop");
+		nest_err(err, errlen, "shop");
 		goto out;
 	}
 	FOREACH_ITEM(products, i, v, put_product(&a, v, true), "products");
@@ -1553,7 +1573,7 @@ static int apply_change(struct applier *a, const json_t *c)
 	else
 		log_debug("rstore: skipping a change of unknown type '%s'", type);
 	if (rc)
-		prefix_err(a->err, a->errlen, "%s", type);
+		nest_err(a->err, a->errlen, "data");
 	return rc;
 }
 
