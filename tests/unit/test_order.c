@@ -853,7 +853,8 @@ static void test_to_json_mends_bad_utf8(void **state)
 	strcpy(o.cart.lines[0].title, "ข้\xe0\xb8");
 	json_t *j = order_to_json(&o);
 	json_t *line = json_array_get(json_object_get(j, "lines"), 0);
-	assert_string_equal(json_string_value(json_object_get(line, "title")), "ข้\xef\xbf\xbd\xef\xbf\xbd");
+	assert_string_equal(json_string_value(json_object_get(line, "title")),
+	                    "ข้\xef\xbf\xbd\xef\xbf\xbd");
 	json_decref(j);
 	order_release(&o);
 }
