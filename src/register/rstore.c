@@ -23,6 +23,12 @@
  * while when it applies a large snapshot. */
 #define BUSY_TIMEOUT_MS 10000
 
+/* The catalog's lookup indexes, rebuilt by every snapshot. */
+#define INDEXES_SQL                                                                                \
+	"CREATE INDEX variants_barcode ON variants (barcode);"                                     \
+	"CREATE INDEX variants_sku ON variants (sku);"                                             \
+	"CREATE INDEX variants_product ON variants (product_id);"
+
 /* Migrations: entry i takes the schema from version i to i + 1. */
 static const char *const migrations[] = {
     /* 0 -> 1 */
@@ -67,10 +73,7 @@ static const char *const migrations[] = {
     " title TEXT NOT NULL,"
     " price INTEGER NOT NULL CHECK (price >= 0),"
     " taxable INTEGER NOT NULL,"
-    " tracked INTEGER NOT NULL);"
-    "CREATE INDEX variants_barcode ON variants (barcode);"
-    "CREATE INDEX variants_sku ON variants (sku);"
-    "CREATE INDEX variants_product ON variants (product_id);"
+    " tracked INTEGER NOT NULL);" INDEXES_SQL
     "CREATE TABLE levels (variant_id TEXT PRIMARY KEY, available INTEGER NOT NULL)"
     " WITHOUT ROWID;"
     "CREATE TABLE staff (id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL,"
@@ -538,7 +541,8 @@ int rstore_open(const char *path, struct rstore **out, char *err, size_t errlen)
 	if (ret == TALAD_OK)
 		ret = exec(st, "PRAGMA synchronous = FULL", err, errlen, "set synchronous");
 	if (ret == TALAD_OK)
-		ret = exec(st, "PRAGMA foreign_keys = ON", err, errlen, "enable foreign keys");
+		ret = exec(st, "PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536", err, errlen,
+		           "enable foreign keys");
 	if (ret == TALAD_OK)
 		ret = migrate(st, err, errlen);
 	if (ret && err && errlen && !strstr(err, path))
@@ -1498,7 +1502,9 @@ int rstore_apply_snapshot(struct rstore *st, const json_t *snap, rstore_progress
 	strlcpy_t(a.location_id, loc_id, sizeof(a.location_id));
 	rc = exec(st,
 	          "DELETE FROM products; DELETE FROM variants; DELETE FROM levels;"
-	          " DELETE FROM staff; DELETE FROM payment_methods;",
+	          " DELETE FROM staff; DELETE FROM payment_methods;"
+	          " DROP INDEX variants_barcode; DROP INDEX variants_sku;"
+	          " DROP INDEX variants_product;",
 	          err, errlen, "clear the catalog");
 	if (rc)
 		goto out;
@@ -1526,6 +1532,11 @@ int rstore_apply_snapshot(struct rstore *st, const json_t *snap, rstore_progress
 	sqlite3_bind_text(s, 6, shop_name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 7, cursor);
 	rc = run(st, s, err, errlen, "store the cursor");
+	if (rc)
+		goto out;
+	/* Building the lookup indexes once, sorted, is faster than keeping
+	 * them up to date row by row. */
+	rc = exec(st, INDEXES_SQL, err, errlen, "index the catalog");
 	if (rc)
 		goto out;
 	if (progress)
