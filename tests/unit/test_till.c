@@ -1,0 +1,420 @@
+/* Unit tests of the till's pieces that carry state across a restart: the
+ * cart in progress saved as JSON (round trip, damaged text, telling whether a
+ * sale went in before the till died) and the staff lock (PINs against argon2id
+ * hashes, lock-out after wrong PINs kept in the store, manager approval). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "common/err.h"
+#include "common/timeutil.h"
+#include "common/xalloc.h"
+#include "core/cart.h"
+#include "core/order.h"
+#include "core/tender.h"
+#include "register/rstore.h"
+#include "register/till_cart.h"
+#include "register/till_lock.h"
+
+#include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define REG_ID "01900000-0000-7000-8000-000000000001"
+#define LOC_ID "01900000-0000-7000-8000-0000000000aa"
+#define V_TEA  "01900000-0000-7000-8000-000000000101"
+
+struct fixture {
+	char dir[64];
+	char path[128];
+	struct rstore *st;
+	struct tax_rule tax;
+};
+
+/* Cheap hashes: the till verifies whatever parameters the hash string says. */
+static void pin_hash(const char *pin, char out[crypto_pwhash_STRBYTES])
+{
+	assert_true(sodium_init() >= 0);
+	assert_int_equal(crypto_pwhash_str(out, pin, strlen(pin), crypto_pwhash_OPSLIMIT_MIN,
+	                                   crypto_pwhash_MEMLIMIT_MIN),
+	                 0);
+}
+
+static void load_snapshot(struct rstore *st)
+{
+	char cashier[crypto_pwhash_STRBYTES], owner[crypto_pwhash_STRBYTES];
+	char err[256] = "";
+	pin_hash("1111", cashier);
+	pin_hash("9999", owner);
+	json_t *snap = json_pack(
+	    "{s:I, s:s, s:{s:s, s:s, s:I, s:b, s:s, s:I, s:s, s:s, s:s, s:n},"
+	    " s:{s:s, s:s, s:s}, s:{s:s, s:s},"
+	    " s:[{s:s, s:s, s:[{s:s, s:s, s:s, s:s, s:I, s:b, s:b, s:I}]}],"
+	    " s:[{s:s, s:s, s:s, s:s}, {s:s, s:s, s:s, s:s}, {s:s, s:s, s:s, s:n}],"
+	    " s:[{s:s, s:s}]}",
+	    "cursor", (json_int_t)5, "server_time", "2026-01-01T00:00:00.000Z", "shop", "name",
+	    "Test Shop", "currency", "THB", "tax_rate_ppm", (json_int_t)70000, "tax_included", 1,
+	    "tax_rounding", "line", "cash_increment", (json_int_t)0, "tax_id", "0105551234567",
+	    "address", "1 Market Rd", "receipt_footer", "Thank you", "promptpay_id", "register",
+	    "id", REG_ID, "name", "Counter 1", "code", "R01", "location", "id", LOC_ID, "name",
+	    "Main", "products", "id", "p1", "title", "ชาไทย", "variants", "id", V_TEA, "sku",
+	    "TEA-1", "barcode", "8850001000014", "title", "", "price", (json_int_t)4500, "taxable",
+	    1, "tracked", 1, "available", (json_int_t)10, "staff", "id", "s1", "name", "Somchai",
+	    "role", "cashier", "pin_hash", cashier, "id", "s2", "name", "Ann", "role", "owner",
+	    "pin_hash", owner, "id", "s3", "name", "Nopin", "role", "manager", "pin_hash",
+	    "payment_methods", "id", "m1", "name", "PromptPay QR");
+	assert_non_null(snap);
+	int rc = rstore_apply_snapshot(st, snap, NULL, NULL, NULL, err, sizeof(err));
+	if (rc)
+		fail_msg("snapshot: %s", err);
+	json_decref(snap);
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = xcalloc(1, sizeof(*f));
+	char err[256];
+	strcpy(f->dir, "/tmp/talad-till.XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	snprintf(f->path, sizeof(f->path), "%s/register.db", f->dir);
+	if (rstore_open(f->path, &f->st, err, sizeof(err)) != TALAD_OK) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	struct rstore_pairing p = {0};
+	strcpy(p.server_url, "http://127.0.0.1:1");
+	strcpy(p.register_id, REG_ID);
+	strcpy(p.register_code, "R01");
+	strcpy(p.register_name, "Counter 1");
+	strcpy(p.token, "tok");
+	strcpy(p.location_id, LOC_ID);
+	strcpy(p.location_name, "Main");
+	assert_int_equal(rstore_set_pairing(f->st, &p, true), TALAD_OK);
+	load_snapshot(f->st);
+	assert_int_equal(rstore_set_logged_in(f->st, true), TALAD_OK);
+	f->tax = (struct tax_rule){.rate_ppm = 70000, .included = true, .rounding = TAX_ROUND_LINE};
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[160];
+	rstore_close(f->st);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	int rc = system(cmd);
+	free(f);
+	return rc == 0 ? 0 : -1;
+}
+
+static void add(struct till_cart *tc, const char *variant, const char *title, int64_t qty,
+                int64_t price)
+{
+	struct cart_line l;
+	memset(&l, 0, sizeof(l));
+	strcpy(l.variant_id, variant);
+	strcpy(l.title, title);
+	l.quantity = qty;
+	l.unit_price = price;
+	l.taxable = true;
+	assert_int_equal(cart_add_line(&tc->cart, &l, NULL, 0), TALAD_OK);
+}
+
+/* ---- cart ---- */
+
+static void test_cart_round_trip(void **state)
+{
+	struct fixture *f = *state;
+	struct till_cart a, b;
+	char err[256] = "";
+
+	till_cart_init(&a, &f->tax);
+	add(&a, V_TEA, "ชาไทย", 2, 4500);
+	add(&a, "", "Gift wrap", 1, 2000);
+	a.cart.lines[1].discount = (struct discount){DISCOUNT_AMOUNT, 500};
+	a.cart.order_discount = (struct discount){DISCOUNT_PERCENT, 100000};
+	a.tenders[0].t = (struct tender){.kind = TENDER_CUSTOM, .has_amount = true, .amount = 3000};
+	strcpy(a.tenders[0].t.name, "PromptPay QR");
+	a.ntenders = 1;
+	strcpy(a.staff_id, "s1");
+	assert_int_equal(cart_price(&a.cart, err, sizeof(err)), TALAD_OK);
+	assert_int_equal(till_cart_save(f->st, &a), TALAD_OK);
+
+	till_cart_init(&b, &f->tax);
+	assert_int_equal(till_cart_load(f->st, &b, err, sizeof(err)), TALAD_OK);
+	assert_int_equal(cart_price(&b.cart, err, sizeof(err)), TALAD_OK);
+	assert_int_equal(b.cart.nlines, 2);
+	assert_string_equal(b.cart.lines[0].title, "ชาไทย");
+	assert_string_equal(b.cart.lines[0].variant_id, V_TEA);
+	assert_int_equal(b.cart.lines[0].quantity, 2);
+	assert_string_equal(b.cart.lines[1].variant_id, "");
+	assert_int_equal(b.cart.lines[1].discount.kind, DISCOUNT_AMOUNT);
+	assert_int_equal(b.cart.lines[1].discount.value, 500);
+	assert_int_equal(b.cart.order_discount.kind, DISCOUNT_PERCENT);
+	assert_int_equal(b.cart.total, a.cart.total);
+	assert_int_equal(b.ntenders, 1);
+	assert_int_equal(b.tenders[0].t.kind, TENDER_CUSTOM);
+	assert_string_equal(b.tenders[0].t.name, "PromptPay QR");
+	assert_int_equal(b.tenders[0].t.amount, 3000);
+	assert_true(b.tenders[0].t.has_amount);
+	assert_string_equal(b.staff_id, "s1");
+	assert_false(b.paying);
+
+	/* An emptied cart leaves nothing behind. */
+	till_cart_reset(&b);
+	assert_true(till_cart_empty(&b));
+	assert_string_equal(b.staff_id, "s1");
+	assert_int_equal(till_cart_save(f->st, &b), TALAD_OK);
+	assert_int_equal(till_cart_load(f->st, &b, err, sizeof(err)), TALAD_ENOTFOUND);
+	assert_int_equal(till_cart_clear(f->st), TALAD_OK);
+	till_cart_release(&a);
+	till_cart_release(&b);
+}
+
+static void test_cart_bad_text(void **state)
+{
+	struct fixture *f = *state;
+	struct till_cart tc;
+	char err[256] = "";
+	char *kept = NULL;
+	static const char *const bad[] = {
+	    "not json",
+	    "[]",
+	    "{\"version\": 2, \"lines\": [], \"tenders\": []}",
+	    "{\"version\": 1, \"lines\": [{\"title\": \"x\", \"quantity\": 0, \"unit_price\": 1,"
+	    " \"taxable\": true}], \"tenders\": []}",
+	    "{\"version\": 1, \"lines\": [{\"title\": \"x\", \"quantity\": 1, \"unit_price\": -5,"
+	    " \"taxable\": true}], \"tenders\": []}",
+	    "{\"version\": 1, \"lines\": [{\"title\": \"\\u0007\", \"quantity\": 1,"
+	    " \"unit_price\": 5, \"taxable\": true}], \"tenders\": []}",
+	    "{\"version\": 1, \"lines\": [], \"tenders\": [{\"method\": \"cheque\", \"amount\": "
+	    "5}]}",
+	    "{\"version\": 1, \"lines\": [], \"tenders\": [{\"method\": \"custom\", \"amount\": "
+	    "5}]}",
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		till_cart_init(&tc, &f->tax);
+		assert_int_equal(rstore_setting_set(f->st, TILL_CART_KEY, bad[i]), TALAD_OK);
+		err[0] = '\0';
+		assert_int_equal(till_cart_load(f->st, &tc, err, sizeof(err)), TALAD_EINVAL);
+		assert_true(strncmp(err, "saved cart: ", 12) == 0);
+		assert_true(till_cart_empty(&tc));
+		/* Set aside, not lost, and no longer in the way. */
+		assert_int_equal(rstore_setting_get(f->st, "till.cart-bad", &kept), TALAD_OK);
+		assert_string_equal(kept, bad[i]);
+		free(kept);
+		assert_int_equal(till_cart_load(f->st, &tc, err, sizeof(err)), TALAD_ENOTFOUND);
+		till_cart_release(&tc);
+	}
+}
+
+static int commit(struct fixture *f, struct till_cart *tc, char *number)
+{
+	struct order o;
+	struct tender t = {.kind = TENDER_CASH};
+	char err[256] = "";
+	order_init(&o, &f->tax);
+	cart_release(&o.cart);
+	cart_copy(&o.cart, &tc->cart);
+	strcpy(o.currency, "THB");
+	assert_int_equal(cart_price(&o.cart, err, sizeof(err)), TALAD_OK);
+	assert_int_equal(tender_settle(o.cart.total, &t, 1, 0, &o.settlement, err, sizeof(err)),
+	                 TALAD_OK);
+	int rc = rstore_commit_sale(f->st, &o, err, sizeof(err));
+	if (rc)
+		fail_msg("commit: %s", err);
+	strcpy(number, o.number);
+	order_release(&o);
+	return rc;
+}
+
+static void test_cart_paying_mark(void **state)
+{
+	struct fixture *f = *state;
+	struct till_cart tc, back;
+	struct rstore_pairing p;
+	char err[256] = "", number[ORDER_NUMBER_MAX], found[ORDER_NUMBER_MAX];
+
+	till_cart_init(&tc, &f->tax);
+	add(&tc, V_TEA, "ชาไทย", 1, 4500);
+	assert_int_equal(cart_price(&tc.cart, err, sizeof(err)), TALAD_OK);
+	assert_int_equal(commit(f, &tc, number), TALAD_OK); /* an earlier sale, same total */
+
+	assert_int_equal(rstore_get_pairing(f->st, &p), TALAD_OK);
+	tc.paying = true;
+	tc.paying_since = time_now_ms();
+	tc.paying_counter = p.receipt_counter;
+	tc.paying_total = tc.cart.total;
+	assert_int_equal(till_cart_save(f->st, &tc), TALAD_OK);
+
+	/* Killed before the commit: the earlier sale must not be mistaken
+	   for this one. */
+	till_cart_init(&back, &f->tax);
+	assert_int_equal(till_cart_load(f->st, &back, err, sizeof(err)), TALAD_OK);
+	assert_true(back.paying);
+	assert_int_equal(back.paying_counter, p.receipt_counter);
+	assert_int_equal(till_cart_find_committed(f->st, &back, found, sizeof(found)),
+	                 TALAD_ENOTFOUND);
+
+	/* Killed after the commit: found by number and total. */
+	assert_int_equal(commit(f, &tc, number), TALAD_OK);
+	assert_int_equal(till_cart_find_committed(f->st, &back, found, sizeof(found)), TALAD_OK);
+	assert_string_equal(found, number);
+	assert_string_equal(found, "R01-000002");
+
+	/* Another sale with another total, by someone else, is not it. */
+	back.paying_total += 1;
+	assert_int_equal(till_cart_find_committed(f->st, &back, found, sizeof(found)),
+	                 TALAD_ENOTFOUND);
+	till_cart_release(&tc);
+	till_cart_release(&back);
+}
+
+/* ---- lock ---- */
+
+static void test_lock_pins(void **state)
+{
+	struct fixture *f = *state;
+	struct rstore_staff who;
+	struct till_pin_result res;
+	struct till_lock_state ls;
+	int64_t now = 1800000000000;
+
+	assert_int_equal(till_lock_check(f->st, "1111", false, now, &who, &res), TALAD_OK);
+	assert_string_equal(who.name, "Somchai");
+	assert_int_equal(till_lock_check(f->st, "9999", false, now, &who, &res), TALAD_OK);
+	assert_string_equal(who.name, "Ann");
+	/* Not PINs at all: refused without counting. */
+	assert_int_equal(till_lock_check(f->st, "12", false, now, &who, &res), TALAD_EINVAL);
+	assert_int_equal(till_lock_check(f->st, "12a4", false, now, &who, &res), TALAD_EINVAL);
+	assert_int_equal(till_lock_check(f->st, "1234567890123", false, now, &who, &res),
+	                 TALAD_EINVAL);
+	assert_int_equal(till_lock_load(f->st, &ls), TALAD_OK);
+	assert_int_equal(ls.failures, 0);
+
+	/* Two wrong, then right: the count starts again. */
+	assert_int_equal(till_lock_check(f->st, "0000", false, now, &who, &res), TALAD_EAUTH);
+	assert_int_equal(res.tries_left, 2);
+	assert_int_equal(till_lock_check(f->st, "0001", false, now, &who, &res), TALAD_EAUTH);
+	assert_int_equal(res.tries_left, 1);
+	assert_int_equal(till_lock_check(f->st, "1111", false, now, &who, &res), TALAD_OK);
+	assert_int_equal(till_lock_load(f->st, &ls), TALAD_OK);
+	assert_int_equal(ls.failures, 0);
+
+	/* Three wrong: locked out, even for the right PIN. */
+	assert_int_equal(till_lock_check(f->st, "0000", false, now, &who, &res), TALAD_EAUTH);
+	assert_int_equal(till_lock_check(f->st, "0000", false, now, &who, &res), TALAD_EAUTH);
+	assert_int_equal(till_lock_check(f->st, "0000", false, now, &who, &res), TALAD_EBUSY);
+	assert_int_equal(res.wait_ms, TILL_LOCK_BASE_MS);
+	assert_int_equal(till_lock_check(f->st, "1111", false, now + 1000, &who, &res),
+	                 TALAD_EBUSY);
+	assert_int_equal(res.wait_ms, TILL_LOCK_BASE_MS - 1000);
+
+	/* Kept in the store: a new handle (a restarted till) sees it. */
+	struct rstore *st2;
+	char err[256];
+	assert_int_equal(rstore_open(f->path, &st2, err, sizeof(err)), TALAD_OK);
+	assert_int_equal(till_lock_check(st2, "1111", false, now + 2000, &who, &res), TALAD_EBUSY);
+	rstore_close(st2);
+
+	/* After the wait, three more wrong PINs lock out twice as long. */
+	now += TILL_LOCK_BASE_MS;
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(till_lock_check(f->st, "4321", false, now, &who, &res),
+		                 TALAD_EAUTH);
+	assert_int_equal(till_lock_check(f->st, "4321", false, now, &who, &res), TALAD_EBUSY);
+	assert_int_equal(res.wait_ms, 2 * TILL_LOCK_BASE_MS);
+
+	/* A clock set back cannot make the wait longer than the maximum. */
+	assert_int_equal(till_lock_load(f->st, &ls), TALAD_OK);
+	assert_int_equal(till_lock_wait(&ls, now - 10LL * TILL_LOCK_MAX_MS), TILL_LOCK_MAX_MS);
+
+	/* The right PIN after the wait clears everything. */
+	now += 2 * TILL_LOCK_BASE_MS;
+	assert_int_equal(till_lock_check(f->st, "1111", false, now, &who, &res), TALAD_OK);
+	assert_int_equal(till_lock_load(f->st, &ls), TALAD_OK);
+	assert_int_equal(ls.failures, 0);
+	assert_int_equal(ls.lockouts, 0);
+	assert_int_equal(ls.locked_until, 0);
+}
+
+static void test_lock_manager(void **state)
+{
+	struct fixture *f = *state;
+	struct rstore_staff who;
+	struct till_pin_result res;
+	int64_t now = 1800000000000;
+
+	assert_int_equal(till_lock_check(f->st, "9999", true, now, &who, &res), TALAD_OK);
+	assert_true(till_lock_is_manager(&who));
+	/* A cashier's right PIN cannot approve, and is not a wrong PIN. */
+	assert_int_equal(till_lock_check(f->st, "1111", true, now, &who, &res), TALAD_EREFUSED);
+	assert_string_equal(who.role, "cashier");
+	assert_false(till_lock_is_manager(&who));
+	struct till_lock_state ls;
+	assert_int_equal(till_lock_load(f->st, &ls), TALAD_OK);
+	assert_int_equal(ls.failures, 0);
+
+	/* A damaged record does not hand out fresh tries. */
+	assert_int_equal(rstore_setting_set(f->st, TILL_LOCK_KEY, "{broken"), TALAD_OK);
+	assert_int_equal(till_lock_check(f->st, "5555", false, now, &who, &res), TALAD_EBUSY);
+}
+
+static void test_lock_duty(void **state)
+{
+	struct fixture *f = *state;
+	char id[RSTORE_ID_MAX];
+
+	assert_int_equal(till_lock_get_duty(f->st, id, sizeof(id)), TALAD_ENOTFOUND);
+	assert_int_equal(till_lock_set_duty(f->st, "s1"), TALAD_OK);
+	assert_int_equal(till_lock_get_duty(f->st, id, sizeof(id)), TALAD_OK);
+	assert_string_equal(id, "s1");
+	assert_int_equal(till_lock_set_duty(f->st, NULL), TALAD_OK);
+	assert_int_equal(till_lock_get_duty(f->st, id, sizeof(id)), TALAD_ENOTFOUND);
+	assert_int_equal(till_lock_set_duty(f->st, NULL), TALAD_OK);
+}
+
+static void test_lock_no_pins(void **state)
+{
+	struct fixture *f = *state;
+	struct rstore_staff who;
+	struct till_pin_result res;
+	char err[256] = "";
+	/* A change page that takes every PIN away. */
+	json_t *page = json_pack(
+	    "{s:[{s:I, s:s, s:{s:s, s:s, s:s, s:n}}, {s:I, s:s, s:{s:s, s:s, s:s, s:n}}],"
+	    " s:I, s:b, s:s}",
+	    "changes", "seq", (json_int_t)6, "type", "staff", "data", "id", "s1", "name", "Somchai",
+	    "role", "cashier", "pin_hash", "seq", (json_int_t)7, "type", "staff", "data", "id",
+	    "s2", "name", "Ann", "role", "owner", "pin_hash", "cursor", (json_int_t)7, "more", 0,
+	    "server_time", "2026-01-01T00:00:00.000Z");
+	int64_t cursor;
+	bool more;
+	assert_non_null(page);
+	assert_int_equal(rstore_apply_changes(f->st, page, NULL, &cursor, &more, err, sizeof(err)),
+	                 TALAD_OK);
+	json_decref(page);
+	assert_int_equal(till_lock_check(f->st, "1111", false, 1800000000000, &who, &res),
+	                 TALAD_ENOTFOUND);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_cart_round_trip, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_cart_bad_text, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_cart_paying_mark, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_lock_pins, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_lock_manager, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_lock_duty, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_lock_no_pins, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
