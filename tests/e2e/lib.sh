@@ -99,3 +99,117 @@ staff_token() {
 	curl -fsS -m 10 -H 'Content-Type: application/json' \
 		--data-binary "{\"email\":\"$2\",\"password\":\"$3\"}" "$1/api/v1/auth/login" | jq -r .token
 }
+
+# ---- the back office and its registers, for the sync tests ----
+
+# wait_until SECONDS COMMAND...: polls the command every 0.1 s until it
+# succeeds (0) or the deadline passes (1).
+wait_until() {
+	local secs=$1
+	shift
+	local end=$((SECONDS + secs))
+	while :; do
+		"$@" >/dev/null 2>&1 && return 0
+		[ "$SECONDS" -ge "$end" ] && return 1
+		sleep 0.1
+	done
+}
+
+# new_shop: the demo back office in $T/server, served on a free port. Sets
+# PORT, URL, OWNER (the owner's staff token) and LOC (its first location).
+new_shop() {
+	"$TALAD_SERVER" demo --data "$T/server" >"$T/demo.out" 2>&1 ||
+		{ cat "$T/demo.out" >&2; fail "talad-server demo failed"; }
+	PORT=$(free_port)
+	URL="http://127.0.0.1:$PORT"
+	start_server "$T/server" "$PORT"
+	OWNER=$(staff_token "$URL" owner@demo.example demo1234)
+	[ -n "$OWNER" ] && [ "$OWNER" != null ] || fail "the demo owner cannot log in"
+	LOC=$(api GET "$URL/api/v1/locations" "$OWNER" | jq -r '.locations[0].id')
+	[ -n "$LOC" ] && [ "$LOC" != null ] || fail "the demo shop has no location"
+}
+
+# serve_again: the back office of new_shop, served again on the same port
+# after it was stopped or killed.
+serve_again() {
+	start_server "$T/server" "$PORT"
+}
+
+# reg HOME ARGS...: the register whose home is HOME.
+reg() {
+	local home=$1
+	shift
+	"$TALAD" --home "$home" "$@"
+}
+
+# reg_login HOME NAME: logs a register in as the demo cashier.
+reg_login() {
+	TALAD_PASSWORD=demo1234 "$TALAD" --home "$1" login "$URL" \
+		--email cashier@demo.example --register "$2"
+}
+
+# api_all PATH KEY: every item of a paged list (?limit=&cursor=, next_cursor)
+# as one JSON array, read as the owner.
+api_all() {
+	local path=$1 key=$2 cursor="" sep page
+	local out="$T/api_all.json"
+	: >"$out"
+	case "$path" in *\?*) sep='&' ;; *) sep='?' ;; esac
+	while :; do
+		local url="$URL$path${sep}limit=500"
+		[ -n "$cursor" ] && url="$url&cursor=$(jq -rn --arg c "$cursor" '$c|@uri')"
+		page=$(api GET "$url" "$OWNER")
+		[ "$HTTP_STATUS" = 200 ] || fail "GET $path: HTTP $HTTP_STATUS: $page"
+		jq -c ".$key[]" <<<"$page" >>"$out"
+		cursor=$(jq -r '.next_cursor // empty' <<<"$page")
+		[ -n "$cursor" ] || break
+	done
+	jq -s . "$out"
+}
+
+# server_orders: every order on the back office, as one JSON array.
+server_orders() {
+	api_all /api/v1/orders orders
+}
+
+# level SKU: the back office's level of SKU at LOC, and level_oversold SKU
+# whether it is reported oversold.
+level() {
+	api_all "/api/v1/inventory?location=$LOC" levels |
+		jq -r --arg s "$1" '[.[] | select(.sku == $s)][0].available'
+}
+level_oversold() {
+	api_all "/api/v1/inventory?location=$LOC" levels |
+		jq -r --arg s "$1" '[.[] | select(.sku == $s)][0].oversold'
+}
+
+# set_level SKU N: a stock count at LOC.
+set_level() {
+	local body
+	body=$(jq -cn --arg l "$LOC" --arg s "$1" --argjson n "$2" \
+		'{location_id: $l, sku: $s, available: $n}')
+	api POST "$URL/api/v1/inventory/set" "$OWNER" "$body" >/dev/null
+	[ "$HTTP_STATUS" = 200 ] || [ "$HTTP_STATUS" = 201 ] ||
+		fail "inventory/set $1 $2: HTTP $HTTP_STATUS: $(cat "$T/api.body")"
+}
+
+# tracked_sku: the SKU of a tracked variant of the demo catalog that has a
+# price, for tests that follow stock.
+tracked_sku() {
+	api_all /api/v1/products products |
+		jq -r '[.[].variants[] | select(.sku != null and .sku != "")][0].sku'
+}
+
+# reg_pending HOME: the register's count of unsynced outbox rows.
+reg_pending() {
+	"$TALAD" --home "$1" status --json | jq -r .pending
+}
+
+# orders_once ORDERS_JSON: fails unless no order id and no order number
+# appears twice.
+orders_once() {
+	local dup
+	dup=$(jq -r '[group_by(.id)[] | select(length > 1) | .[0].id] +
+		[group_by(.number)[] | select(length > 1) | .[0].number] | join(" ")' <<<"$1")
+	[ -z "$dup" ] || fail "orders on the server more than once: $dup"
+}
