@@ -1,0 +1,467 @@
+/* Receipt printing and the cash drawer on the register: settings from the
+ * local store, jobs built with src/hw/escpos and sent with src/hw/transport,
+ * drawer openings recorded in the outbox before the drawer is kicked. */
+#include "register/rprint.h"
+#include "common/buf.h"
+#include "common/err.h"
+#include "common/timeutil.h"
+#include "common/uuid.h"
+#include "common/xalloc.h"
+#include "hw/transport.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static const char *const keys[] = {
+    "printer",        "printer-width", "printer-codepage", "printer-encoding",
+    "printer-raster", "printer-font",  "drawer",           "drawer-pin",
+    "drawer-pulse",   "receipt-lang",  "receipt-qr",
+};
+
+bool rprint_config_key(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcmp(key, keys[i]) == 0)
+			return true;
+	return false;
+}
+
+static int parse_bool(const char *v, bool *out)
+{
+	if (!strcmp(v, "on") || !strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "1")) {
+		*out = true;
+		return TALAD_OK;
+	}
+	if (!strcmp(v, "off") || !strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "0")) {
+		*out = false;
+		return TALAD_OK;
+	}
+	return TALAD_EINVAL;
+}
+
+static int parse_num(const char *v, long lo, long hi, int *out)
+{
+	char *end;
+	long n;
+
+	if (!*v || strlen(v) > 9)
+		return TALAD_EINVAL;
+	n = strtol(v, &end, 10);
+	if (*end || n < lo || n > hi || v[0] == '+' || v[0] == ' ')
+		return TALAD_EINVAL;
+	*out = (int)n;
+	return TALAD_OK;
+}
+
+/* Applies one key's value to cfg; the one place values are checked. */
+static int apply(struct rprint_config *cfg, const char *key, const char *v, char *err,
+                 size_t errlen)
+{
+	int n;
+
+	if (!strcmp(key, "printer")) {
+		struct transport_uri u;
+		if (transport_parse_uri(v, &u, err, errlen) != TALAD_OK)
+			return TALAD_EINVAL;
+		if (strlcpy_t(cfg->printer, v, sizeof(cfg->printer)) >= sizeof(cfg->printer)) {
+			set_err(err, errlen, "printer address too long");
+			return TALAD_EINVAL;
+		}
+	} else if (!strcmp(key, "printer-width")) {
+		if (parse_num(v, 24, 80, &n) != TALAD_OK) {
+			set_err(err, errlen,
+			        "printer-width must be a number of columns, 24 to 80 "
+			        "(32 for 58 mm paper, 42 or 48 for 80 mm)");
+			return TALAD_EINVAL;
+		}
+		cfg->ps.width = n;
+	} else if (!strcmp(key, "printer-codepage")) {
+		if (!strcmp(v, "none")) {
+			cfg->ps.codepage = -1;
+		} else if (parse_num(v, 0, 255, &n) == TALAD_OK) {
+			cfg->ps.codepage = n;
+		} else {
+			set_err(err, errlen, "printer-codepage must be 0 to 255 or none");
+			return TALAD_EINVAL;
+		}
+	} else if (!strcmp(key, "printer-encoding")) {
+		struct escpos_settings t = cfg->ps;
+		if (strlcpy_t(t.encoding, v, sizeof(t.encoding)) >= sizeof(t.encoding) ||
+		    escpos_settings_check(&t, err, errlen) != TALAD_OK) {
+			set_err(err, errlen, "unknown printer-encoding %s (try CP874 or TIS-620)",
+			        v);
+			return TALAD_EINVAL;
+		}
+		cfg->ps = t;
+	} else if (!strcmp(key, "printer-raster")) {
+		if (parse_bool(v, &cfg->ps.raster) != TALAD_OK) {
+			set_err(err, errlen, "printer-raster must be on or off");
+			return TALAD_EINVAL;
+		}
+	} else if (!strcmp(key, "printer-font")) {
+		if (!*v ||
+		    strlcpy_t(cfg->ps.font, v, sizeof(cfg->ps.font)) >= sizeof(cfg->ps.font)) {
+			set_err(err, errlen, "printer-font must be a font file path");
+			return TALAD_EINVAL;
+		}
+	} else if (!strcmp(key, "drawer")) {
+		if (parse_bool(v, &cfg->drawer) != TALAD_OK) {
+			set_err(err, errlen, "drawer must be on or off");
+			return TALAD_EINVAL;
+		}
+	} else if (!strcmp(key, "drawer-pin")) {
+		if (parse_num(v, 2, 5, &n) != TALAD_OK || (n != 2 && n != 5)) {
+			set_err(err, errlen, "drawer-pin must be 2 or 5");
+			return TALAD_EINVAL;
+		}
+		cfg->ps.drawer_pin = n;
+	} else if (!strcmp(key, "drawer-pulse")) {
+		if (parse_num(v, 2, 510, &n) != TALAD_OK) {
+			set_err(err, errlen, "drawer-pulse must be 2 to 510 ms");
+			return TALAD_EINVAL;
+		}
+		cfg->ps.drawer_pulse_ms = n;
+	} else if (!strcmp(key, "receipt-lang")) {
+		if (strcmp(v, "en") && strcmp(v, "th")) {
+			set_err(err, errlen, "receipt-lang must be en or th");
+			return TALAD_EINVAL;
+		}
+		strlcpy_t(cfg->lang, v, sizeof(cfg->lang));
+	} else if (!strcmp(key, "receipt-qr")) {
+		if (parse_bool(v, &cfg->qr) != TALAD_OK) {
+			set_err(err, errlen, "receipt-qr must be on or off");
+			return TALAD_EINVAL;
+		}
+	}
+	return TALAD_OK;
+}
+
+static void config_defaults(struct rprint_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	escpos_settings_init(&cfg->ps);
+	strlcpy_t(cfg->lang, "en", sizeof(cfg->lang));
+}
+
+int rprint_config_check(const char *key, const char *value, char *err, size_t errlen)
+{
+	struct rprint_config cfg;
+
+	if (!rprint_config_key(key))
+		return TALAD_OK;
+	config_defaults(&cfg);
+	return apply(&cfg, key, value, err, errlen);
+}
+
+int rprint_config_load(struct rstore *st, struct rprint_config *cfg, char *err, size_t errlen)
+{
+	size_t i;
+
+	config_defaults(cfg);
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		char *v = NULL, msg[256];
+		int rc = rstore_setting_get(st, keys[i], &v);
+
+		if (rc == TALAD_ENOTFOUND)
+			continue;
+		if (rc != TALAD_OK) {
+			set_err(err, errlen, "cannot read setting %s: %s", keys[i],
+			        talad_strerror(rc));
+			return rc;
+		}
+		rc = apply(cfg, keys[i], v, msg, sizeof(msg));
+		free(v);
+		if (rc != TALAD_OK) {
+			set_err(err, errlen, "bad setting %s: %s (fix with talad config set %s)",
+			        keys[i], msg, keys[i]);
+			return rc;
+		}
+	}
+	return TALAD_OK;
+}
+
+int rprint_receipt_settings(struct rstore *st, const struct rprint_config *cfg,
+                            struct receipt_settings *rs, char *err, size_t errlen)
+{
+	struct rstore_shop shop;
+	struct rstore_pairing pairing;
+	struct currency cur = {"THB", 2};
+	int rc;
+
+	rc = rstore_get_shop(st, &shop);
+	if (rc != TALAD_OK && rc != TALAD_ENOTFOUND) {
+		set_err(err, errlen, "cannot read the shop settings: %s", talad_strerror(rc));
+		return rc;
+	}
+	if (rc == TALAD_ENOTFOUND)
+		memset(&shop, 0, sizeof(shop));
+	if (shop.currency[0] && currency_lookup(shop.currency, &cur) != TALAD_OK) {
+		set_err(err, errlen, "unknown shop currency %s", shop.currency);
+		return TALAD_EINVAL;
+	}
+	receipt_settings_init(rs, &cur);
+	rs->width = cfg->ps.width;
+	rs->qr = cfg->qr;
+	strlcpy_t(rs->lang, cfg->lang, sizeof(rs->lang));
+	strlcpy_t(rs->shop_name, shop.name, sizeof(rs->shop_name));
+	strlcpy_t(rs->address, shop.address, sizeof(rs->address));
+	strlcpy_t(rs->tax_id, shop.tax_id, sizeof(rs->tax_id));
+	strlcpy_t(rs->footer, shop.receipt_footer, sizeof(rs->footer));
+	rc = rstore_get_pairing(st, &pairing);
+	if (rc == TALAD_OK) {
+		strlcpy_t(rs->pos_id, pairing.register_code, sizeof(rs->pos_id));
+		if (!rs->shop_name[0])
+			strlcpy_t(rs->shop_name, pairing.shop_name, sizeof(rs->shop_name));
+	} else if (rc != TALAD_ENOTFOUND) {
+		set_err(err, errlen, "cannot read the pairing: %s", talad_strerror(rc));
+		return rc;
+	}
+	return TALAD_OK;
+}
+
+int rprint_load_order(struct rstore *st, const char *id_or_number, struct order *o, char *err,
+                      size_t errlen)
+{
+	char *text = NULL, msg[256];
+	json_t *j;
+	json_error_t jerr;
+	int rc;
+
+	rc = rstore_get_order(st, id_or_number, NULL, &text);
+	if (rc == TALAD_ENOTFOUND) {
+		set_err(err, errlen, "no order %s on this register", id_or_number);
+		return rc;
+	}
+	if (rc != TALAD_OK) {
+		set_err(err, errlen, "cannot read order %s: %s", id_or_number, talad_strerror(rc));
+		return rc;
+	}
+	j = json_loads(text, 0, &jerr);
+	free(text);
+	if (!j) {
+		set_err(err, errlen, "order %s is stored damaged: %s", id_or_number, jerr.text);
+		return TALAD_EINVAL;
+	}
+	rc = order_from_json(j, o, msg, sizeof(msg));
+	json_decref(j);
+	if (rc != TALAD_OK)
+		set_err(err, errlen, "order %s is stored damaged: %s", id_or_number, msg);
+	return rc;
+}
+
+/* The receipt job for o, with the drawer kick first when asked (the drawer
+ * opens while the receipt prints). */
+static int build_job(struct rstore *st, const struct rprint_config *cfg, const struct order *o,
+                     bool kick, struct buf *job, char *err, size_t errlen)
+{
+	struct receipt_settings rs;
+	struct currency cur;
+	int rc;
+
+	rc = rprint_receipt_settings(st, cfg, &rs, err, errlen);
+	if (rc != TALAD_OK)
+		return rc;
+	/* Amounts are the order's own currency, whatever the shop says now. */
+	if (o->currency[0] && currency_lookup(o->currency, &cur) == TALAD_OK)
+		rs.currency = cur;
+	if (kick) {
+		rc = escpos_init(job);
+		if (rc == TALAD_OK)
+			rc = escpos_drawer_kick(job, cfg->ps.drawer_pin, cfg->ps.drawer_pulse_ms);
+		if (rc != TALAD_OK) {
+			set_err(err, errlen, "cannot build the drawer kick: %s",
+			        talad_strerror(rc));
+			return rc;
+		}
+	}
+	return escpos_receipt_order(o, &rs, &cfg->ps, job, err, errlen);
+}
+
+static const char *pick_uri(const struct rprint_config *cfg, const char *uri, char *err,
+                            size_t errlen)
+{
+	if (uri && *uri)
+		return uri;
+	if (cfg->printer[0])
+		return cfg->printer;
+	set_err(err, errlen,
+	        "no printer set (talad config set printer tcp://HOST:9100, or "
+	        "--printer URI)");
+	return NULL;
+}
+
+int rprint_order(struct rstore *st, const struct order *o, const char *uri, bool kick, char *err,
+                 size_t errlen)
+{
+	struct rprint_config cfg;
+	struct buf job = BUF_INIT(ESCPOS_JOB_MAX);
+	const char *to;
+	int rc;
+
+	rc = rprint_config_load(st, &cfg, err, errlen);
+	if (rc != TALAD_OK)
+		return rc;
+	to = pick_uri(&cfg, uri, err, errlen);
+	if (!to)
+		return TALAD_ENOTFOUND;
+	rc = build_job(st, &cfg, o, kick, &job, err, errlen);
+	if (rc == TALAD_OK)
+		rc = transport_send(to, job.data, job.len, TRANSPORT_TIMEOUT_MS, NULL, err, errlen);
+	buf_release(&job);
+	return rc;
+}
+
+int rprint_drawer_record(struct rstore *st, const char *staff_id, const char *reason, char *err,
+                         size_t errlen)
+{
+	char id[UUID_STRLEN + 1], at[TIME_ISO_LEN + 1];
+	json_t *payload, *jreason;
+	size_t i, n = reason ? strlen(reason) : 0;
+	int rc;
+
+	if (n == 0 || n >= RPRINT_REASON_MAX) {
+		set_err(err, errlen, "the reason must be 1 to %d bytes", RPRINT_REASON_MAX - 1);
+		return TALAD_EINVAL;
+	}
+	for (i = 0; i < n; i++) {
+		if ((unsigned char)reason[i] < 0x20 || reason[i] == 0x7f) {
+			set_err(err, errlen, "the reason must not hold control characters");
+			return TALAD_EINVAL;
+		}
+	}
+	jreason = json_string(reason); /* NULL for invalid UTF-8 */
+	if (!jreason) {
+		set_err(err, errlen, "the reason is not valid utf-8 text");
+		return TALAD_EINVAL;
+	}
+	uuid_v7(id);
+	time_format_iso(time_now_ms(), at);
+	payload = json_object();
+	json_object_set_new(payload, "id", json_string(id));
+	json_object_set_new(payload, "staff_id",
+	                    staff_id && *staff_id ? json_string(staff_id) : json_null());
+	json_object_set_new(payload, "reason", jreason);
+	json_object_set_new(payload, "opened_at", json_string(at));
+	rc = rstore_outbox_append(st, "drawer.open", payload, NULL);
+	json_decref(payload);
+	if (rc == TALAD_ESTATE)
+		set_err(err, errlen,
+		        "this register is not paired with a back office: "
+		        "the drawer opening cannot be recorded");
+	else if (rc != TALAD_OK)
+		set_err(err, errlen, "cannot record the drawer opening: %s", talad_strerror(rc));
+	return rc;
+}
+
+int rprint_drawer_open(struct rstore *st, const char *staff_id, const char *reason, const char *uri,
+                       char *err, size_t errlen)
+{
+	struct rprint_config cfg;
+	struct buf job = BUF_INIT(64);
+	const char *to;
+	int rc;
+
+	rc = rprint_config_load(st, &cfg, err, errlen);
+	if (rc != TALAD_OK)
+		return rc;
+	to = pick_uri(&cfg, uri, err, errlen);
+	if (!to)
+		return TALAD_ENOTFOUND;
+	rc = rprint_drawer_record(st, staff_id, reason, err, errlen);
+	if (rc != TALAD_OK)
+		return rc;
+	rc = escpos_drawer_kick(&job, cfg.ps.drawer_pin, cfg.ps.drawer_pulse_ms);
+	if (rc == TALAD_OK)
+		rc = transport_send(to, job.data, job.len, TRANSPORT_TIMEOUT_MS, NULL, err, errlen);
+	else
+		set_err(err, errlen, "cannot build the drawer kick");
+	buf_release(&job);
+	return rc;
+}
+
+int rprint_after_sale(struct rstore *st, const struct order *o, FILE *msg)
+{
+	struct rprint_config cfg;
+	char err[512];
+	bool cash = false, kick;
+	size_t i;
+	int rc;
+
+	rc = rprint_config_load(st, &cfg, err, sizeof(err));
+	if (rc != TALAD_OK) {
+		fprintf(msg, "receipt not printed: %s; reprint with: talad receipt print %s\n", err,
+		        o->number);
+		return rc;
+	}
+	for (i = 0; i < o->settlement.npayments && i < TENDER_MAX; i++)
+		if (o->settlement.payments[i].kind == TENDER_CASH)
+			cash = true;
+	kick = cash && cfg.drawer;
+	if (!cfg.printer[0]) {
+		if (kick) {
+			fprintf(msg, "drawer not opened: no printer set (the drawer is kicked "
+			             "through it: talad config set printer URI)\n");
+			return TALAD_ENOTFOUND;
+		}
+		return TALAD_OK;
+	}
+	if (kick) {
+		char reason[RPRINT_REASON_MAX];
+		snprintf(reason, sizeof(reason), "sale %s", o->number);
+		rc = rprint_drawer_record(st, o->staff_id, reason, err, sizeof(err));
+		if (rc != TALAD_OK) {
+			/* Never an opening that is not recorded. */
+			fprintf(msg, "drawer not opened: %s\n", err);
+			kick = false;
+		}
+	}
+	rc = rprint_order(st, o, NULL, kick, err, sizeof(err));
+	if (rc != TALAD_OK) {
+		fprintf(msg, "receipt not printed: %s; reprint with: talad receipt print %s\n", err,
+		        o->number);
+		if (kick)
+			fprintf(msg, "drawer not opened: the printer did not take the job\n");
+	}
+	return rc;
+}
+
+int rprint_status(struct rstore *st, const char *uri, struct escpos_status *status, char *err,
+                  size_t errlen)
+{
+	struct rprint_config cfg;
+	struct transport *t = NULL;
+	const char *to;
+	int rc;
+
+	memset(status, 0, sizeof(*status));
+	rc = rprint_config_load(st, &cfg, err, errlen);
+	if (rc != TALAD_OK)
+		return rc;
+	to = pick_uri(&cfg, uri, err, errlen);
+	if (!to)
+		return TALAD_ENOTFOUND;
+	rc = transport_open(to, TRANSPORT_TIMEOUT_MS, &t, err, errlen);
+	if (rc != TALAD_OK)
+		return rc;
+	rc = transport_status(t, 1000, status, err, errlen);
+	transport_close(t);
+	return rc;
+}
