@@ -1,12 +1,14 @@
 /* Unit tests for the register's printing glue on a real local store: a sale
  * committed then printed (with the drawer kicked and the opening recorded in
  * the outbox), a printer that fails without touching the sale, reprints,
- * "no sale" drawer openings and the printer config keys. */
+ * "no sale" drawer openings, the printer config keys, and the receipt,
+ * drawer and printer subcommands. */
 #include "../lib/escpos_decode.h"
 #include "common/err.h"
 #include "common/uuid.h"
 #include "common/xalloc.h"
 #include "core/order.h"
+#include "register/cmd_hw.h"
 #include "register/rprint.h"
 #include "register/rstore.h"
 
@@ -394,6 +396,129 @@ static void test_config(void **state)
 	assert_false(st.known);
 }
 
+/* Runs a subcommand; out and err hold what it wrote (the caller frees). */
+static int run(struct rstore *st, int (*cmd)(struct rstore *, int, char **, FILE *, FILE *),
+               const char *args, char **out, char **err)
+{
+	char *copy = strdup(args), *argv[16], *save = NULL, *tok;
+	int argc = 0, rc;
+	size_t olen, elen;
+	FILE *o = open_memstream(out, &olen), *e = open_memstream(err, &elen);
+
+	for (tok = strtok_r(copy, " ", &save); tok && argc < 15; tok = strtok_r(NULL, " ", &save))
+		argv[argc++] = tok;
+	argv[argc] = NULL;
+	rc = cmd(st, argc, argv, o, e);
+	fclose(o);
+	fclose(e);
+	free(copy);
+	return rc;
+}
+
+static void test_commands(void **state)
+{
+	struct fixture *f = *state;
+	struct order o;
+	struct escpos_doc doc;
+	char *out, *err, args[512];
+	json_t *row;
+
+	sell(f->st, &o, true);
+	order_release(&o);
+
+	/* No printer set: reprint fails with the way out. */
+	assert_int_equal(run(f->st, cmd_receipt, "receipt print R01-000001", &out, &err), 1);
+	assert_non_null(strstr(err, "receipt not printed: no printer set"));
+	free(out);
+	free(err);
+
+	snprintf(args, sizeof(args), "receipt print R01-000001 --printer %s", f->uri);
+	assert_int_equal(run(f->st, cmd_receipt, args, &out, &err), 0);
+	assert_string_equal(out, "printed receipt R01-000001\n");
+	free(out);
+	free(err);
+	printed(f, &doc);
+	assert_true(has_line(&doc, "No. R01-000001"));
+	escpos_doc_free(&doc);
+
+	assert_int_equal(run(f->st, cmd_receipt, "receipt print R01-000077", &out, &err), 1);
+	free(out);
+	free(err);
+	assert_int_equal(run(f->st, cmd_receipt, "receipt print", &out, &err), 2);
+	free(out);
+	free(err);
+	assert_int_equal(run(f->st, cmd_receipt, "receipt print A B", &out, &err), 2);
+	free(out);
+	free(err);
+	assert_int_equal(run(f->st, cmd_receipt, "receipt eat R01-000001", &out, &err), 2);
+	free(out);
+	free(err);
+
+	assert_int_equal(run(f->st, cmd_receipt, "receipt show R01-000001 --width 32", &out, &err),
+	                 0);
+	assert_non_null(strstr(out, "          Talad Coffee\n"));
+	assert_non_null(strstr(out, "Iced coffee                45.00\n"));
+	assert_non_null(strstr(out, "VAT 7% included             2.94\n"));
+	free(out);
+	free(err);
+	assert_int_equal(run(f->st, cmd_receipt, "receipt show R01-000001 --width 9", &out, &err),
+	                 2);
+	free(out);
+	free(err);
+	assert_int_equal(
+	    run(f->st, cmd_receipt, "receipt show R01-000001 --lang th --width 32", &out, &err), 0);
+	assert_non_null(strstr(out, "ใบกำกับภาษีอย่างย่อ"));
+	free(out);
+	free(err);
+
+	/* The drawer: refused without a printer, then opened and logged. */
+	assert_int_equal(run(f->st, cmd_drawer, "drawer open", &out, &err), 1);
+	assert_non_null(strstr(err, "drawer not opened: no printer set"));
+	free(out);
+	free(err);
+	set(f->st, "printer", f->uri);
+	assert_int_equal(run(f->st, cmd_drawer, "drawer open --json", &out, &err), 0);
+	assert_string_equal(out, "{\"opened\":true,\"reason\":\"no sale\",\"staff_id\":null}\n");
+	free(out);
+	free(err);
+	printed(f, &doc);
+	assert_int_equal(doc.nkicks, 1);
+	escpos_doc_free(&doc);
+	assert_int_equal(outbox_rows(f->st, "drawer.open", &row), 1);
+	assert_string_equal(json_string_value(json_object_get(row, "reason")), "no sale");
+	json_decref(row);
+	assert_int_equal(run(f->st, cmd_drawer, "drawer open --reason=float", &out, &err), 0);
+	assert_string_equal(out, "drawer opened (float)\n");
+	free(out);
+	free(err);
+	unlink(f->job);
+	assert_int_equal(run(f->st, cmd_drawer, "drawer open --reason", &out, &err), 2);
+	free(out);
+	free(err);
+	assert_int_equal(run(f->st, cmd_drawer, "drawer shut", &out, &err), 2);
+	free(out);
+	free(err);
+
+	/* Printer status: a file cannot answer. */
+	assert_int_equal(run(f->st, cmd_printer, "printer status --json", &out, &err), 0);
+	snprintf(args, sizeof(args),
+	         "{\"printer\":\"%s\",\"known\":false,\"ready\":false,\"status\":\"unknown\","
+	         "\"paper_out\":false,\"paper_low\":false,\"cover_open\":false,"
+	         "\"offline\":false,\"error\":false,\"drawer_open\":false}\n",
+	         f->uri);
+	assert_string_equal(out, args);
+	free(out);
+	free(err);
+	assert_int_equal(
+	    run(f->st, cmd_printer, "printer status --printer usb:/nonexistent", &out, &err), 1);
+	assert_non_null(strstr(err, "cannot open printer /nonexistent"));
+	free(out);
+	free(err);
+	assert_int_equal(run(f->st, cmd_printer, "printer", &out, &err), 2);
+	free(out);
+	free(err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -401,6 +526,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_failed_print_keeps_sale, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_drawer_open_no_sale, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_config, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_commands, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
