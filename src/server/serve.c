@@ -1,0 +1,70 @@
+/* The serve loop: opens the database (applying migrations), starts the HTTP
+ * threads with the stop signals blocked so only the main thread takes them,
+ * and shuts down cleanly: long polls are woken, connections drained, the
+ * database handles closed. */
+#include "server/serve.h"
+#include "common/err.h"
+#include "common/log.h"
+#include "common/xalloc.h"
+#include "server/api.h"
+#include "server/changefeed.h"
+#include "server/httpd.h"
+#include "server/shopinit.h"
+#include "server/storepool.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int serve_run(const struct serve_opts *o, char *err, size_t errlen)
+{
+	char *path = shopinit_db_path(o->data_dir);
+	struct store *st = NULL;
+	struct storepool *pool = NULL;
+	struct httpd *h = NULL;
+	int rc = store_sqlite_open(path, false, &st, err, errlen);
+	if (rc == TALAD_ENOTFOUND) {
+		snprintf(err, errlen,
+		         "%s is not initialised: run talad-server init --data %s first",
+		         o->data_dir, o->data_dir);
+		goto out;
+	}
+	if (rc)
+		goto out;
+	struct st_shop shop;
+	if ((rc = st->ops->shop_get(st, &shop))) {
+		snprintf(err, errlen, "%s has no shop settings: %s", path, talad_strerror(rc));
+		st->ops->close(st);
+		goto out;
+	}
+	pool = storepool_new(path);
+	storepool_put(pool, st); /* the first handle, migrations done */
+
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	struct api_server srv = {.pool = pool, .feed_keep = o->feed_keep};
+	struct httpd_config cfg = {
+	    .listen = o->listen, .body_max = api_body_max, .handle = api_handle, .arg = &srv};
+	if ((rc = httpd_start(&cfg, &h, err, errlen)))
+		goto out;
+	fprintf(stderr, "talad-server: %s serving http://%s/api/v1 from %s\n", shop.name, o->listen,
+	        o->data_dir);
+	int sig = 0;
+	sigwait(&stop, &sig);
+	log_info("%s: shutting down", sig == SIGINT ? "interrupt" : "terminate");
+	changefeed_stop();
+	httpd_stop(h);
+	fprintf(stderr, "talad-server: stopped\n");
+	rc = TALAD_OK;
+out:
+	storepool_free(pool);
+	free(path);
+	return rc;
+}

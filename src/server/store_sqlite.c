@@ -1,0 +1,1697 @@
+/* The SQLite backend of the store interface: one connection per handle (WAL,
+ * synchronous=FULL, foreign keys on), every statement prepared once per
+ * connection and reused, the schema versioned with PRAGMA user_version. */
+#include "server/store.h"
+#include "common/err.h"
+#include "common/log.h"
+#include "common/xalloc.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+/* Each entry of the array is one schema version; a database at
+ * user_version N gets entries N.. applied in one transaction. Append only. */
+static const char *const migrations[] = {
+    /* 1: the first schema */
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE shop (id INTEGER PRIMARY KEY CHECK (id = 1), name TEXT NOT NULL,"
+    " currency TEXT NOT NULL, exponent INTEGER NOT NULL, tax_rate_ppm INTEGER NOT NULL,"
+    " tax_included INTEGER NOT NULL, tax_rounding TEXT NOT NULL,"
+    " cash_increment INTEGER NOT NULL, tax_id TEXT NOT NULL, address TEXT NOT NULL,"
+    " receipt_header TEXT NOT NULL, receipt_footer TEXT NOT NULL,"
+    " promptpay_id TEXT NOT NULL);"
+    "CREATE TABLE locations (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+    " created_at INTEGER NOT NULL);"
+    "CREATE TABLE products (id TEXT PRIMARY KEY, title TEXT NOT NULL,"
+    " created_at INTEGER NOT NULL);"
+    "CREATE TABLE variants (id TEXT PRIMARY KEY,"
+    " product_id TEXT NOT NULL REFERENCES products(id) ON DELETE CASCADE,"
+    " position INTEGER NOT NULL, sku TEXT NOT NULL UNIQUE, barcode TEXT UNIQUE,"
+    " title TEXT NOT NULL, price INTEGER NOT NULL CHECK (price >= 0),"
+    " taxable INTEGER NOT NULL, tracked INTEGER NOT NULL);"
+    "CREATE INDEX variants_product ON variants(product_id, position);"
+    "CREATE TABLE levels (variant_id TEXT NOT NULL REFERENCES variants(id) ON DELETE CASCADE,"
+    " location_id TEXT NOT NULL REFERENCES locations(id), available INTEGER NOT NULL,"
+    " updated_at INTEGER NOT NULL, PRIMARY KEY (variant_id, location_id)) WITHOUT ROWID;"
+    "CREATE TABLE inventory_deltas (id TEXT PRIMARY KEY, variant_id TEXT NOT NULL,"
+    " location_id TEXT NOT NULL, delta INTEGER NOT NULL, reason TEXT NOT NULL,"
+    " order_id TEXT, created_at INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE staff (id TEXT PRIMARY KEY, name TEXT NOT NULL,"
+    " email TEXT UNIQUE COLLATE NOCASE,"
+    " role TEXT NOT NULL CHECK (role IN ('owner', 'manager', 'cashier')),"
+    " password_hash TEXT, pin_hash TEXT, failed_logins INTEGER NOT NULL DEFAULT 0,"
+    " locked_until INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);"
+    "CREATE TABLE tokens (hash TEXT PRIMARY KEY,"
+    " kind TEXT NOT NULL CHECK (kind IN ('staff', 'register')),"
+    " subject_id TEXT NOT NULL, expires_at INTEGER, created_at INTEGER NOT NULL)"
+    " WITHOUT ROWID;"
+    "CREATE INDEX tokens_subject ON tokens(subject_id);"
+    "CREATE TABLE registers (id TEXT PRIMARY KEY, name TEXT NOT NULL,"
+    " code TEXT NOT NULL UNIQUE, location_id TEXT NOT NULL REFERENCES locations(id),"
+    " last_seq INTEGER NOT NULL DEFAULT 0, last_sync INTEGER, pending INTEGER,"
+    " created_at INTEGER NOT NULL, removed_at INTEGER);"
+    "CREATE TABLE payment_methods (id TEXT PRIMARY KEY,"
+    " name TEXT NOT NULL UNIQUE COLLATE NOCASE, created_at INTEGER NOT NULL);"
+    "CREATE TABLE mutations (register_id TEXT NOT NULL, seq INTEGER NOT NULL,"
+    " op_id TEXT NOT NULL UNIQUE, type TEXT NOT NULL, status TEXT NOT NULL,"
+    " received_at INTEGER NOT NULL, PRIMARY KEY (register_id, seq)) WITHOUT ROWID;"
+    "CREATE TABLE orders (n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+    " number TEXT NOT NULL, register_id TEXT NOT NULL, location_id TEXT NOT NULL,"
+    " staff_id TEXT, created_at INTEGER NOT NULL, received_at INTEGER NOT NULL,"
+    " total INTEGER NOT NULL, json TEXT NOT NULL, UNIQUE (register_id, number));"
+    "CREATE TABLE rejections (n INTEGER PRIMARY KEY, register_id TEXT NOT NULL,"
+    " seq INTEGER NOT NULL, op_id TEXT NOT NULL, type TEXT NOT NULL, code TEXT NOT NULL,"
+    " message TEXT NOT NULL, payload TEXT NOT NULL, created_at INTEGER NOT NULL,"
+    " UNIQUE (register_id, seq));"
+    "CREATE TABLE drawer_events (n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+    " register_id TEXT NOT NULL, staff_id TEXT, reason TEXT NOT NULL,"
+    " opened_at INTEGER NOT NULL, received_at INTEGER NOT NULL);"
+    "CREATE TABLE mail_queue (n INTEGER PRIMARY KEY, op_id TEXT NOT NULL UNIQUE,"
+    " register_id TEXT NOT NULL, order_id TEXT NOT NULL, email TEXT NOT NULL,"
+    " status TEXT NOT NULL, created_at INTEGER NOT NULL);"
+    "CREATE TABLE changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, type TEXT NOT NULL,"
+    " location_id TEXT, data TEXT NOT NULL);",
+};
+#define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+enum {
+	Q_BEGIN_READ,
+	Q_BEGIN_WRITE,
+	Q_COMMIT,
+	Q_ROLLBACK,
+	Q_COUNTER_NEXT,
+	Q_META_GET,
+	Q_META_SET,
+	Q_SHOP_GET,
+	Q_SHOP_PUT,
+	Q_LOCATION_ADD,
+	Q_LOCATION_GET,
+	Q_LOCATION_LIST,
+	Q_PRODUCT_INSERT,
+	Q_PRODUCT_UPDATE,
+	Q_PRODUCT_DELETE,
+	Q_PRODUCT_VARIANT_IDS,
+	Q_VARIANT_DELETE,
+	Q_VARIANT_UPSERT,
+	Q_PRODUCT_GET,
+	Q_PRODUCT_LIST,
+	Q_VARIANT_INFO,
+	Q_VARIANT_BY_SKU,
+	Q_VARIANT_OWNER_SKU,
+	Q_VARIANT_OWNER_BARCODE,
+	Q_LEVEL_LIST,
+	Q_LEVEL_GET,
+	Q_DELTA_ADD,
+	Q_LEVEL_ADD,
+	Q_STAFF_ADD,
+	Q_STAFF_GET,
+	Q_STAFF_BY_EMAIL,
+	Q_STAFF_LIST,
+	Q_STAFF_LOCKOUT,
+	Q_TOKEN_ADD,
+	Q_TOKEN_GET,
+	Q_TOKEN_DELETE,
+	Q_TOKEN_DELETE_SUBJECT,
+	Q_TOKEN_PRUNE,
+	Q_REGISTER_ADD,
+	Q_REGISTER_GET,
+	Q_REGISTER_LIST,
+	Q_REGISTER_TOUCH,
+	Q_REGISTER_SET_SEQ,
+	Q_REGISTER_REMOVE,
+	Q_PAYMETHOD_ADD,
+	Q_PAYMETHOD_LIST,
+	Q_MUTATION_ADD,
+	Q_MUTATION_SET_STATUS,
+	Q_ORDER_ADD,
+	Q_ORDER_EXISTS,
+	Q_ORDER_GET,
+	Q_ORDER_LIST,
+	Q_REJECTION_ADD,
+	Q_REJECTION_LIST,
+	Q_DRAWER_ADD,
+	Q_DRAWER_LIST,
+	Q_MAIL_ADD,
+	Q_MAIL_LIST,
+	Q_FEED_APPEND,
+	Q_FEED_READ,
+	Q_FEED_HEAD,
+	Q_FEED_DELETE,
+	Q_COUNT
+};
+
+#define SHOP_COLS                                                                                  \
+	"name, currency, exponent, tax_rate_ppm, tax_included, tax_rounding, cash_increment, "     \
+	"tax_id, address, receipt_header, receipt_footer, promptpay_id"
+#define STAFF_COLS    "id, name, email, role, password_hash, pin_hash, failed_logins, locked_until"
+#define REGISTER_COLS "id, name, code, location_id, last_seq, last_sync, pending, created_at"
+#define ORDER_COLS                                                                                 \
+	"o.n, o.id, o.number, o.register_id, COALESCE(r.code, ''), o.location_id, o.staff_id, "    \
+	"o.created_at, o.received_at, o.total, o.json"
+#define PRODUCT_SELECT                                                                             \
+	"SELECT p.id, p.title, v.id, v.sku, v.barcode, v.title, v.price, v.taxable, v.tracked, "   \
+	"COALESCE(l.available, 0), p.rowid FROM products p LEFT JOIN variants v ON v.product_id "  \
+	"= p.id "                                                                                  \
+	"LEFT JOIN levels l ON l.variant_id = v.id AND l.location_id = ?1 "
+
+static const char *const sql[Q_COUNT] = {
+    [Q_BEGIN_READ] = "BEGIN DEFERRED",
+    [Q_BEGIN_WRITE] = "BEGIN IMMEDIATE",
+    [Q_COMMIT] = "COMMIT",
+    [Q_ROLLBACK] = "ROLLBACK",
+    [Q_COUNTER_NEXT] = "INSERT INTO meta (key, value) VALUES (?1, 1) ON CONFLICT (key) "
+                       "DO UPDATE SET value = value + 1 RETURNING value",
+    [Q_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+    [Q_META_SET] = "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) "
+                   "DO UPDATE SET value = excluded.value",
+    [Q_SHOP_GET] = "SELECT " SHOP_COLS " FROM shop WHERE id = 1",
+    [Q_SHOP_PUT] = "INSERT INTO shop (id, " SHOP_COLS ") VALUES "
+                   "(1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT (id) DO "
+                   "UPDATE SET name = excluded.name, currency = excluded.currency, "
+                   "exponent = excluded.exponent, tax_rate_ppm = excluded.tax_rate_ppm, "
+                   "tax_included = excluded.tax_included, tax_rounding = excluded.tax_rounding, "
+                   "cash_increment = excluded.cash_increment, tax_id = excluded.tax_id, "
+                   "address = excluded.address, receipt_header = excluded.receipt_header, "
+                   "receipt_footer = excluded.receipt_footer, "
+                   "promptpay_id = excluded.promptpay_id",
+    [Q_LOCATION_ADD] = "INSERT INTO locations (id, name, created_at) VALUES (?1, ?2, ?3)",
+    [Q_LOCATION_GET] = "SELECT id, name FROM locations WHERE id = ?1",
+    [Q_LOCATION_LIST] = "SELECT id, name FROM locations ORDER BY rowid",
+    [Q_PRODUCT_INSERT] = "INSERT INTO products (id, title, created_at) VALUES (?1, ?2, ?3)",
+    [Q_PRODUCT_UPDATE] = "UPDATE products SET title = ?2 WHERE id = ?1",
+    [Q_PRODUCT_DELETE] = "DELETE FROM products WHERE id = ?1",
+    [Q_PRODUCT_VARIANT_IDS] = "SELECT id FROM variants WHERE product_id = ?1",
+    [Q_VARIANT_DELETE] = "DELETE FROM variants WHERE id = ?1",
+    [Q_VARIANT_UPSERT] =
+        "INSERT INTO variants (id, product_id, position, sku, barcode, title, price, "
+        "taxable, tracked) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (id) DO "
+        "UPDATE SET position = excluded.position, sku = excluded.sku, "
+        "barcode = excluded.barcode, title = excluded.title, price = excluded.price, "
+        "taxable = excluded.taxable, tracked = excluded.tracked "
+        "WHERE variants.product_id = excluded.product_id",
+    [Q_PRODUCT_GET] = PRODUCT_SELECT "WHERE p.id = ?2 ORDER BY v.position",
+    [Q_PRODUCT_LIST] = PRODUCT_SELECT
+    "WHERE p.rowid IN (SELECT rowid FROM products WHERE rowid > ?2 ORDER BY rowid LIMIT ?3) "
+    "ORDER BY p.rowid, v.position",
+    [Q_VARIANT_INFO] = "SELECT product_id, tracked FROM variants WHERE id = ?1",
+    [Q_VARIANT_BY_SKU] = "SELECT id, sku, barcode, title, price, taxable, tracked FROM variants "
+                         "WHERE sku = ?1",
+    [Q_VARIANT_OWNER_SKU] = "SELECT id FROM variants WHERE sku = ?1",
+    [Q_VARIANT_OWNER_BARCODE] = "SELECT id FROM variants WHERE barcode = ?1",
+    [Q_LEVEL_LIST] = "SELECT v.id, v.sku, COALESCE(l.available, 0), v.rowid FROM variants v "
+                     "LEFT JOIN levels l ON l.variant_id = v.id AND l.location_id = ?1 "
+                     "WHERE v.tracked = 1 AND v.rowid > ?2 ORDER BY v.rowid LIMIT ?3",
+    [Q_LEVEL_GET] = "SELECT available FROM levels WHERE variant_id = ?1 AND location_id = ?2",
+    [Q_DELTA_ADD] = "INSERT INTO inventory_deltas (id, variant_id, location_id, delta, reason, "
+                    "order_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [Q_LEVEL_ADD] = "INSERT INTO levels (variant_id, location_id, available, updated_at) "
+                    "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (variant_id, location_id) DO UPDATE "
+                    "SET available = available + excluded.available, "
+                    "updated_at = excluded.updated_at RETURNING available",
+    [Q_STAFF_ADD] = "INSERT INTO staff (" STAFF_COLS ", created_at) VALUES "
+                    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [Q_STAFF_GET] = "SELECT " STAFF_COLS ", rowid FROM staff WHERE id = ?1",
+    [Q_STAFF_BY_EMAIL] = "SELECT " STAFF_COLS ", rowid FROM staff WHERE email = ?1",
+    [Q_STAFF_LIST] = "SELECT " STAFF_COLS ", rowid FROM staff WHERE rowid > ?1 "
+                     "ORDER BY rowid LIMIT ?2",
+    [Q_STAFF_LOCKOUT] = "UPDATE staff SET failed_logins = ?2, locked_until = ?3 WHERE id = ?1",
+    [Q_TOKEN_ADD] = "INSERT INTO tokens (hash, kind, subject_id, expires_at, created_at) "
+                    "VALUES (?1, ?2, ?3, ?4, ?5)",
+    [Q_TOKEN_GET] = "SELECT kind, subject_id, expires_at FROM tokens WHERE hash = ?1",
+    [Q_TOKEN_DELETE] = "DELETE FROM tokens WHERE hash = ?1",
+    [Q_TOKEN_DELETE_SUBJECT] = "DELETE FROM tokens WHERE subject_id = ?1",
+    [Q_TOKEN_PRUNE] = "DELETE FROM tokens WHERE expires_at IS NOT NULL AND expires_at < ?1",
+    [Q_REGISTER_ADD] = "INSERT INTO registers (" REGISTER_COLS ") VALUES "
+                       "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [Q_REGISTER_GET] = "SELECT " REGISTER_COLS " FROM registers "
+                       "WHERE id = ?1 AND removed_at IS NULL",
+    [Q_REGISTER_LIST] = "SELECT " REGISTER_COLS " FROM registers WHERE removed_at IS NULL "
+                        "ORDER BY created_at, rowid",
+    [Q_REGISTER_TOUCH] = "UPDATE registers SET last_sync = ?2, "
+                         "pending = CASE WHEN ?3 >= 0 THEN ?3 ELSE pending END WHERE id = ?1",
+    [Q_REGISTER_SET_SEQ] = "UPDATE registers SET last_seq = ?2 WHERE id = ?1",
+    [Q_REGISTER_REMOVE] = "UPDATE registers SET removed_at = ?2 "
+                          "WHERE id = ?1 AND removed_at IS NULL",
+    [Q_PAYMETHOD_ADD] = "INSERT INTO payment_methods (id, name, created_at) VALUES (?1, ?2, ?3)",
+    [Q_PAYMETHOD_LIST] = "SELECT id, name FROM payment_methods ORDER BY rowid",
+    [Q_MUTATION_ADD] = "INSERT INTO mutations (register_id, seq, op_id, type, status, "
+                       "received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [Q_MUTATION_SET_STATUS] = "UPDATE mutations SET status = ?3 "
+                              "WHERE register_id = ?1 AND seq = ?2",
+    [Q_ORDER_ADD] = "INSERT INTO orders (id, number, register_id, location_id, staff_id, "
+                    "created_at, received_at, total, json) VALUES "
+                    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [Q_ORDER_EXISTS] = "SELECT 1 FROM orders WHERE id = ?1",
+    [Q_ORDER_GET] = "SELECT " ORDER_COLS " FROM orders o "
+                    "LEFT JOIN registers r ON r.id = o.register_id WHERE o.id = ?1",
+    [Q_ORDER_LIST] = "SELECT " ORDER_COLS " FROM orders o "
+                     "LEFT JOIN registers r ON r.id = o.register_id "
+                     "WHERE o.n < ?1 ORDER BY o.n DESC LIMIT ?2",
+    [Q_REJECTION_ADD] = "INSERT INTO rejections (register_id, seq, op_id, type, code, message, "
+                        "payload, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [Q_REJECTION_LIST] = "SELECT n, register_id, seq, op_id, type, code, message, payload, "
+                         "created_at FROM rejections WHERE n < ?1 ORDER BY n DESC LIMIT ?2",
+    [Q_DRAWER_ADD] = "INSERT INTO drawer_events (id, register_id, staff_id, reason, opened_at, "
+                     "received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [Q_DRAWER_LIST] = "SELECT n, id, register_id, staff_id, reason, opened_at, received_at "
+                      "FROM drawer_events WHERE n < ?1 ORDER BY n DESC LIMIT ?2",
+    [Q_MAIL_ADD] = "INSERT INTO mail_queue (op_id, register_id, order_id, email, status, "
+                   "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [Q_MAIL_LIST] = "SELECT n, op_id, register_id, order_id, email, status, created_at "
+                    "FROM mail_queue WHERE n < ?1 ORDER BY n DESC LIMIT ?2",
+    [Q_FEED_APPEND] = "INSERT INTO changes (type, location_id, data) VALUES (?1, ?2, ?3)",
+    [Q_FEED_READ] = "SELECT seq, type, data FROM changes WHERE seq > ?1 AND "
+                    "(location_id IS NULL OR location_id = ?2) ORDER BY seq LIMIT ?3",
+    [Q_FEED_HEAD] = "SELECT MAX(seq) FROM changes",
+    [Q_FEED_DELETE] = "DELETE FROM changes WHERE seq <= ?1",
+};
+
+struct sq {
+	struct store base;
+	sqlite3 *db;
+	sqlite3_stmt *stmt[Q_COUNT];
+};
+
+static struct sq *SQ(struct store *s)
+{
+	return (struct sq *)s;
+}
+
+/* Maps an SQLite result to a Talad status, logging what is unexpected. */
+static int map_rc(struct sq *q, int rc, const char *what)
+{
+	switch (rc) {
+	case SQLITE_OK:
+	case SQLITE_DONE:
+	case SQLITE_ROW:
+		return TALAD_OK;
+	case SQLITE_CONSTRAINT_UNIQUE:
+	case SQLITE_CONSTRAINT_PRIMARYKEY:
+		return TALAD_EEXIST;
+	case SQLITE_CONSTRAINT_FOREIGNKEY:
+		return TALAD_ENOTFOUND;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+	case SQLITE_BUSY_SNAPSHOT:
+	case SQLITE_BUSY_RECOVERY:
+		log_warnx("store: %s: database is busy", what);
+		return TALAD_EBUSY;
+	default:
+		log_error("store: %s: %s", what, sqlite3_errmsg(q->db));
+		return TALAD_EDB;
+	}
+}
+
+/* The cached statement for id, reset and unbound, ready for binding. */
+static int stmt(struct sq *q, int id, sqlite3_stmt **out)
+{
+	if (!q->stmt[id]) {
+		int rc = sqlite3_prepare_v3(q->db, sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+		                            &q->stmt[id], NULL);
+		if (rc != SQLITE_OK) {
+			log_error("store: cannot prepare statement %d: %s", id,
+			          sqlite3_errmsg(q->db));
+			return TALAD_EDB;
+		}
+	}
+	*out = q->stmt[id];
+	return TALAD_OK;
+}
+
+static void done(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+/* Binds text, NULL for a NULL pointer, and NULL too for "" when empty_null. */
+static void btext(sqlite3_stmt *st, int i, const char *v, bool empty_null)
+{
+	if (!v || (empty_null && !*v))
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
+static void ctext(sqlite3_stmt *st, int i, char *dst, size_t n)
+{
+	const unsigned char *v = sqlite3_column_text(st, i);
+	strlcpy_t(dst, v ? (const char *)v : "", n);
+}
+
+static const char *cstr(sqlite3_stmt *st, int i)
+{
+	const unsigned char *v = sqlite3_column_text(st, i);
+	return v ? (const char *)v : "";
+}
+
+/* Runs a statement that returns no rows; resets it. */
+static int exec_done(struct sq *q, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+	int err = rc == SQLITE_DONE ? TALAD_OK : map_rc(q, sqlite3_extended_errcode(q->db), what);
+	done(st);
+	return err;
+}
+
+/* Runs a statement expected to change a row: TALAD_ENOTFOUND when none did. */
+static int exec_change(struct sq *q, sqlite3_stmt *st, const char *what)
+{
+	int err = exec_done(q, st, what);
+	if (err == TALAD_OK && sqlite3_changes(q->db) == 0)
+		return TALAD_ENOTFOUND;
+	return err;
+}
+
+/* Steps to the first row: TALAD_OK with the row current (caller calls done),
+ * TALAD_ENOTFOUND (statement reset) or an error (statement reset). */
+static int first_row(struct sq *q, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		return TALAD_OK;
+	int err =
+	    rc == SQLITE_DONE ? TALAD_ENOTFOUND : map_rc(q, sqlite3_extended_errcode(q->db), what);
+	done(st);
+	return err;
+}
+
+/* A step inside a listing loop: 1 for a row, 0 at the end, < 0 on error. */
+static int next_row(struct sq *q, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return map_rc(q, sqlite3_extended_errcode(q->db), what);
+}
+
+static int64_t limit_arg(int limit)
+{
+	return limit > 0 ? limit : -1;
+}
+
+static int64_t before_arg(int64_t before)
+{
+	return before > 0 ? before : INT64_MAX;
+}
+
+static void sq_close(struct store *s)
+{
+	struct sq *q = SQ(s);
+	if (!q)
+		return;
+	for (int i = 0; i < Q_COUNT; i++)
+		sqlite3_finalize(q->stmt[i]);
+	if (sqlite3_close(q->db) != SQLITE_OK)
+		log_error("store: cannot close the database: %s", sqlite3_errmsg(q->db));
+	free(q);
+}
+
+static int sq_begin(struct store *s, enum st_tx kind)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, kind == ST_TX_WRITE ? Q_BEGIN_WRITE : Q_BEGIN_READ, &st);
+	if (err)
+		return err;
+	return exec_done(q, st, "begin");
+}
+
+static int sq_commit(struct store *s)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_COMMIT, &st);
+	if (!err)
+		err = exec_done(q, st, "commit");
+	if (err && !sqlite3_get_autocommit(q->db)) {
+		sqlite3_stmt *rb;
+		if (stmt(q, Q_ROLLBACK, &rb) == TALAD_OK)
+			exec_done(q, rb, "rollback");
+	}
+	return err;
+}
+
+static void sq_rollback(struct store *s)
+{
+	struct sq *q = SQ(s);
+	if (sqlite3_get_autocommit(q->db))
+		return;
+	/* A statement left mid-walk by an error would keep the read open. */
+	for (int i = 0; i < Q_COUNT; i++)
+		if (q->stmt[i])
+			sqlite3_reset(q->stmt[i]);
+	sqlite3_stmt *st;
+	if (stmt(q, Q_ROLLBACK, &st) == TALAD_OK)
+		exec_done(q, st, "rollback");
+}
+
+static int sq_counter_next(struct store *s, const char *name, int64_t *out)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_COUNTER_NEXT, &st);
+	if (err)
+		return err;
+	btext(st, 1, name, false);
+	err = first_row(q, st, "counter");
+	if (err)
+		return err == TALAD_ENOTFOUND ? TALAD_EDB : err;
+	*out = sqlite3_column_int64(st, 0);
+	done(st);
+	return TALAD_OK;
+}
+
+static int meta_get(struct sq *q, const char *key, int64_t *out)
+{
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_META_GET, &st);
+	if (err)
+		return err;
+	btext(st, 1, key, false);
+	err = first_row(q, st, "meta");
+	if (err == TALAD_ENOTFOUND) {
+		*out = 0;
+		return TALAD_OK;
+	}
+	if (err)
+		return err;
+	*out = sqlite3_column_int64(st, 0);
+	done(st);
+	return TALAD_OK;
+}
+
+static int meta_set(struct sq *q, const char *key, int64_t value)
+{
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_META_SET, &st);
+	if (err)
+		return err;
+	btext(st, 1, key, false);
+	sqlite3_bind_int64(st, 2, value);
+	return exec_done(q, st, "meta");
+}
+
+static int sq_shop_get(struct store *s, struct st_shop *out)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_SHOP_GET, &st);
+	if (err)
+		return err;
+	err = first_row(q, st, "shop");
+	if (err)
+		return err;
+	memset(out, 0, sizeof(*out));
+	ctext(st, 0, out->name, sizeof(out->name));
+	ctext(st, 1, out->currency, sizeof(out->currency));
+	out->exponent = sqlite3_column_int(st, 2);
+	out->tax_rate_ppm = sqlite3_column_int64(st, 3);
+	out->tax_included = sqlite3_column_int(st, 4) != 0;
+	out->tax_rounding = strcmp(cstr(st, 5), "order") ? TAX_ROUND_LINE : TAX_ROUND_ORDER;
+	out->cash_increment = sqlite3_column_int64(st, 6);
+	ctext(st, 7, out->tax_id, sizeof(out->tax_id));
+	ctext(st, 8, out->address, sizeof(out->address));
+	ctext(st, 9, out->receipt_header, sizeof(out->receipt_header));
+	ctext(st, 10, out->receipt_footer, sizeof(out->receipt_footer));
+	ctext(st, 11, out->promptpay_id, sizeof(out->promptpay_id));
+	done(st);
+	return TALAD_OK;
+}
+
+static int sq_shop_put(struct store *s, const struct st_shop *shop)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_SHOP_PUT, &st);
+	if (err)
+		return err;
+	btext(st, 1, shop->name, false);
+	btext(st, 2, shop->currency, false);
+	sqlite3_bind_int(st, 3, shop->exponent);
+	sqlite3_bind_int64(st, 4, shop->tax_rate_ppm);
+	sqlite3_bind_int(st, 5, shop->tax_included);
+	btext(st, 6, shop->tax_rounding == TAX_ROUND_ORDER ? "order" : "line", false);
+	sqlite3_bind_int64(st, 7, shop->cash_increment);
+	btext(st, 8, shop->tax_id, false);
+	btext(st, 9, shop->address, false);
+	btext(st, 10, shop->receipt_header, false);
+	btext(st, 11, shop->receipt_footer, false);
+	btext(st, 12, shop->promptpay_id, false);
+	return exec_done(q, st, "shop");
+}
+
+static int sq_location_add(struct store *s, const struct st_location *l)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_LOCATION_ADD, &st);
+	if (err)
+		return err;
+	btext(st, 1, l->id, false);
+	btext(st, 2, l->name, false);
+	sqlite3_bind_int64(st, 3, time(NULL) * (int64_t)1000);
+	return exec_done(q, st, "location");
+}
+
+static int sq_location_get(struct store *s, const char *id, struct st_location *out)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_LOCATION_GET, &st);
+	if (err)
+		return err;
+	btext(st, 1, id, false);
+	err = first_row(q, st, "location");
+	if (err)
+		return err;
+	ctext(st, 0, out->id, sizeof(out->id));
+	ctext(st, 1, out->name, sizeof(out->name));
+	done(st);
+	return TALAD_OK;
+}
+
+static int sq_location_list(struct store *s, st_location_cb cb, void *arg)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_LOCATION_LIST, &st);
+	if (err)
+		return err;
+	int r;
+	while ((r = next_row(q, st, "locations")) == 1) {
+		struct st_location l;
+		ctext(st, 0, l.id, sizeof(l.id));
+		ctext(st, 1, l.name, sizeof(l.name));
+		if ((err = cb(arg, &l)) != TALAD_OK)
+			break;
+	}
+	done(st);
+	return r < 0 ? r : err;
+}
+
+static bool id_listed(const struct st_product *p, const char *id)
+{
+	for (size_t i = 0; i < p->nvariants; i++)
+		if (!strcmp(p->variants[i].id, id))
+			return true;
+	return false;
+}
+
+static int sq_product_put(struct store *s, const struct st_product *p, bool create)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err;
+	if (create) {
+		if ((err = stmt(q, Q_PRODUCT_INSERT, &st)))
+			return err;
+		btext(st, 1, p->id, false);
+		btext(st, 2, p->title, false);
+		sqlite3_bind_int64(st, 3, time(NULL) * (int64_t)1000);
+		if ((err = exec_done(q, st, "product")))
+			return err;
+	} else {
+		if ((err = stmt(q, Q_PRODUCT_UPDATE, &st)))
+			return err;
+		btext(st, 1, p->id, false);
+		btext(st, 2, p->title, false);
+		if ((err = exec_change(q, st, "product")))
+			return err;
+
+		/* Variants left out of the new list go, with their levels. */
+		char(*gone)[ST_ID_SIZE] = NULL;
+		size_t ngone = 0;
+		if ((err = stmt(q, Q_PRODUCT_VARIANT_IDS, &st)))
+			return err;
+		btext(st, 1, p->id, false);
+		int r;
+		while ((r = next_row(q, st, "variants")) == 1) {
+			if (id_listed(p, cstr(st, 0)))
+				continue;
+			gone = xreallocarray(gone, ngone + 1, sizeof(*gone));
+			ctext(st, 0, gone[ngone++], ST_ID_SIZE);
+		}
+		done(st);
+		err = r < 0 ? r : TALAD_OK;
+		for (size_t i = 0; !err && i < ngone; i++) {
+			if ((err = stmt(q, Q_VARIANT_DELETE, &st)))
+				break;
+			btext(st, 1, gone[i], false);
+			err = exec_done(q, st, "variant");
+		}
+		free(gone);
+		if (err)
+			return err;
+	}
+	for (size_t i = 0; i < p->nvariants; i++) {
+		const struct st_variant *v = &p->variants[i];
+		if ((err = stmt(q, Q_VARIANT_UPSERT, &st)))
+			return err;
+		btext(st, 1, v->id, false);
+		btext(st, 2, p->id, false);
+		sqlite3_bind_int64(st, 3, (int64_t)i);
+		btext(st, 4, v->sku, false);
+		btext(st, 5, v->barcode, true);
+		btext(st, 6, v->title, false);
+		sqlite3_bind_int64(st, 7, v->price);
+		sqlite3_bind_int(st, 8, v->taxable);
+		sqlite3_bind_int(st, 9, v->tracked);
+		if ((err = exec_done(q, st, "variant")))
+			return err;
+		/* The upsert's WHERE leaves a variant of another product alone. */
+		if (sqlite3_changes(q->db) == 0)
+			return TALAD_ECONFLICT;
+	}
+	return TALAD_OK;
+}
+
+static void read_variant_cols(sqlite3_stmt *st, int c, struct st_variant *v)
+{
+	ctext(st, c, v->id, sizeof(v->id));
+	ctext(st, c + 1, v->sku, sizeof(v->sku));
+	ctext(st, c + 2, v->barcode, sizeof(v->barcode));
+	ctext(st, c + 3, v->title, sizeof(v->title));
+	v->price = sqlite3_column_int64(st, c + 4);
+	v->taxable = sqlite3_column_int(st, c + 5) != 0;
+	v->tracked = sqlite3_column_int(st, c + 6) != 0;
+}
+
+/* Walks rows of PRODUCT_SELECT, grouping variants into products. */
+static int walk_products(struct sq *q, sqlite3_stmt *st, st_product_cb cb, void *arg)
+{
+	struct st_product p = {0};
+	size_t cap = 0;
+	bool have = false;
+	int err = TALAD_OK, r;
+	while ((r = next_row(q, st, "products")) == 1) {
+		const char *pid = cstr(st, 0);
+		if (!have || strcmp(pid, p.id)) {
+			if (have && (err = cb(arg, &p)) != TALAD_OK)
+				break;
+			have = true;
+			ctext(st, 0, p.id, sizeof(p.id));
+			ctext(st, 1, p.title, sizeof(p.title));
+			p.n = sqlite3_column_int64(st, 10);
+			p.nvariants = 0;
+		}
+		if (sqlite3_column_type(st, 2) == SQLITE_NULL)
+			continue;
+		if (p.nvariants == cap) {
+			cap = cap ? cap * 2 : 8;
+			p.variants = xreallocarray(p.variants, cap, sizeof(*p.variants));
+		}
+		struct st_variant *v = &p.variants[p.nvariants++];
+		read_variant_cols(st, 2, v);
+		v->available = sqlite3_column_int64(st, 9);
+	}
+	if (r < 0)
+		err = r;
+	else if (r == 0 && have && err == TALAD_OK)
+		err = cb(arg, &p);
+	done(st);
+	free(p.variants);
+	return err;
+}
+
+struct copy_product {
+	struct st_product *out;
+	bool found;
+};
+
+static int copy_product_cb(void *arg, const struct st_product *p)
+{
+	struct copy_product *c = arg;
+	*c->out = *p;
+	c->out->variants =
+	    xreallocarray(NULL, p->nvariants ? p->nvariants : 1, sizeof(*p->variants));
+	if (p->nvariants)
+		memcpy(c->out->variants, p->variants, p->nvariants * sizeof(*p->variants));
+	c->found = true;
+	return TALAD_OK;
+}
+
+static int sq_product_get(struct store *s, const char *id, struct st_product *out)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_PRODUCT_GET, &st);
+	if (err)
+		return err;
+	sqlite3_bind_null(st, 1);
+	btext(st, 2, id, false);
+	struct copy_product c = {out, false};
+	out->variants = NULL;
+	out->nvariants = 0;
+	err = walk_products(q, st, copy_product_cb, &c);
+	if (err) {
+		store_product_release(out);
+		return err;
+	}
+	return c.found ? TALAD_OK : TALAD_ENOTFOUND;
+}
+
+static int sq_product_delete(struct store *s, const char *id)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_PRODUCT_DELETE, &st);
+	if (err)
+		return err;
+	btext(st, 1, id, false);
+	return exec_change(q, st, "product");
+}
+
+static int sq_product_list(struct store *s, int64_t after, int limit, const char *location_id,
+                           st_product_cb cb, void *arg)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_PRODUCT_LIST, &st);
+	if (err)
+		return err;
+	btext(st, 1, location_id, false);
+	sqlite3_bind_int64(st, 2, after);
+	sqlite3_bind_int64(st, 3, limit_arg(limit));
+	return walk_products(q, st, cb, arg);
+}
+
+static int sq_variant_info(struct store *s, const char *variant_id, char product_id[ST_ID_SIZE],
+                           bool *tracked)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_VARIANT_INFO, &st);
+	if (err)
+		return err;
+	btext(st, 1, variant_id, false);
+	if ((err = first_row(q, st, "variant")))
+		return err;
+	if (product_id)
+		ctext(st, 0, product_id, ST_ID_SIZE);
+	*tracked = sqlite3_column_int(st, 1) != 0;
+	done(st);
+	return TALAD_OK;
+}
+
+static int sq_variant_by_sku(struct store *s, const char *sku, struct st_variant *out)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_VARIANT_BY_SKU, &st);
+	if (err)
+		return err;
+	btext(st, 1, sku, false);
+	if ((err = first_row(q, st, "variant")))
+		return err;
+	read_variant_cols(st, 0, out);
+	out->available = 0;
+	done(st);
+	return TALAD_OK;
+}
+
+static int sq_variant_owner(struct store *s, const char *column, const char *value,
+                            char variant_id[ST_ID_SIZE])
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(
+	    q, !strcmp(column, "barcode") ? Q_VARIANT_OWNER_BARCODE : Q_VARIANT_OWNER_SKU, &st);
+	if (err)
+		return err;
+	btext(st, 1, value, false);
+	if ((err = first_row(q, st, "variant")))
+		return err;
+	ctext(st, 0, variant_id, ST_ID_SIZE);
+	done(st);
+	return TALAD_OK;
+}
+
+static int sq_level_list(struct store *s, const char *location_id, int64_t after, int limit,
+                         st_level_cb cb, void *arg)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_LEVEL_LIST, &st);
+	if (err)
+		return err;
+	btext(st, 1, location_id, false);
+	sqlite3_bind_int64(st, 2, after);
+	sqlite3_bind_int64(st, 3, limit_arg(limit));
+	int r;
+	while ((r = next_row(q, st, "levels")) == 1) {
+		struct st_level l;
+		ctext(st, 0, l.variant_id, sizeof(l.variant_id));
+		ctext(st, 1, l.sku, sizeof(l.sku));
+		strlcpy_t(l.location_id, location_id, sizeof(l.location_id));
+		l.available = sqlite3_column_int64(st, 2);
+		l.n = sqlite3_column_int64(st, 3);
+		if ((err = cb(arg, &l)) != TALAD_OK)
+			break;
+	}
+	done(st);
+	return r < 0 ? r : err;
+}
+
+static int sq_level_get(struct store *s, const char *variant_id, const char *location_id,
+                        int64_t *available)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_LEVEL_GET, &st);
+	if (err)
+		return err;
+	btext(st, 1, variant_id, false);
+	btext(st, 2, location_id, false);
+	err = first_row(q, st, "level");
+	if (err == TALAD_ENOTFOUND) {
+		*available = 0;
+		return TALAD_OK;
+	}
+	if (err)
+		return err;
+	*available = sqlite3_column_int64(st, 0);
+	done(st);
+	return TALAD_OK;
+}
+
+static int sq_delta_add(struct store *s, const struct st_delta *d)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_DELTA_ADD, &st);
+	if (err)
+		return err;
+	btext(st, 1, d->id, false);
+	btext(st, 2, d->variant_id, false);
+	btext(st, 3, d->location_id, false);
+	sqlite3_bind_int64(st, 4, d->delta);
+	btext(st, 5, d->reason, false);
+	btext(st, 6, d->order_id, true);
+	sqlite3_bind_int64(st, 7, d->created_at);
+	return exec_done(q, st, "inventory delta");
+}
+
+static int sq_level_add(struct store *s, const char *variant_id, const char *location_id,
+                        int64_t delta, int64_t *available)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_LEVEL_ADD, &st);
+	if (err)
+		return err;
+	btext(st, 1, variant_id, false);
+	btext(st, 2, location_id, false);
+	sqlite3_bind_int64(st, 3, delta);
+	sqlite3_bind_int64(st, 4, time(NULL) * (int64_t)1000);
+	if ((err = first_row(q, st, "level")))
+		return err == TALAD_ENOTFOUND ? TALAD_EDB : err;
+	*available = sqlite3_column_int64(st, 0);
+	/* Stepping to the end finishes the statement cleanly. */
+	int rc = sqlite3_step(st);
+	err = rc == SQLITE_DONE ? TALAD_OK : map_rc(q, sqlite3_extended_errcode(q->db), "level");
+	done(st);
+	return err;
+}
+
+static void read_staff(sqlite3_stmt *st, struct st_staff *out)
+{
+	memset(out, 0, sizeof(*out));
+	ctext(st, 0, out->id, sizeof(out->id));
+	ctext(st, 1, out->name, sizeof(out->name));
+	ctext(st, 2, out->email, sizeof(out->email));
+	if (store_role_parse(cstr(st, 3), &out->role))
+		out->role = ST_ROLE_CASHIER;
+	ctext(st, 4, out->password_hash, sizeof(out->password_hash));
+	ctext(st, 5, out->pin_hash, sizeof(out->pin_hash));
+	out->failed_logins = sqlite3_column_int(st, 6);
+	out->locked_until = sqlite3_column_int64(st, 7);
+	out->n = sqlite3_column_int64(st, 8);
+}
+
+static int sq_staff_add(struct store *s, const struct st_staff *m)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_STAFF_ADD, &st);
+	if (err)
+		return err;
+	btext(st, 1, m->id, false);
+	btext(st, 2, m->name, false);
+	btext(st, 3, m->email, true);
+	btext(st, 4, store_role_name(m->role), false);
+	btext(st, 5, m->password_hash, true);
+	btext(st, 6, m->pin_hash, true);
+	sqlite3_bind_int(st, 7, m->failed_logins);
+	sqlite3_bind_int64(st, 8, m->locked_until);
+	sqlite3_bind_int64(st, 9, time(NULL) * (int64_t)1000);
+	return exec_done(q, st, "staff");
+}
+
+static int staff_one(struct sq *q, int id, const char *key, struct st_staff *out)
+{
+	sqlite3_stmt *st;
+	int err = stmt(q, id, &st);
+	if (err)
+		return err;
+	btext(st, 1, key, false);
+	if ((err = first_row(q, st, "staff")))
+		return err;
+	read_staff(st, out);
+	done(st);
+	return TALAD_OK;
+}
+
+static int sq_staff_get(struct store *s, const char *id, struct st_staff *out)
+{
+	return staff_one(SQ(s), Q_STAFF_GET, id, out);
+}
+
+static int sq_staff_by_email(struct store *s, const char *email, struct st_staff *out)
+{
+	return staff_one(SQ(s), Q_STAFF_BY_EMAIL, email, out);
+}
+
+static int sq_staff_list(struct store *s, int64_t after, int limit, st_staff_cb cb, void *arg)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_STAFF_LIST, &st);
+	if (err)
+		return err;
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int64(st, 2, limit_arg(limit));
+	int r;
+	while ((r = next_row(q, st, "staff")) == 1) {
+		struct st_staff m;
+		read_staff(st, &m);
+		if ((err = cb(arg, &m)) != TALAD_OK)
+			break;
+	}
+	done(st);
+	return r < 0 ? r : err;
+}
+
+static int sq_staff_set_lockout(struct store *s, const char *id, int failed, int64_t until)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_STAFF_LOCKOUT, &st);
+	if (err)
+		return err;
+	btext(st, 1, id, false);
+	sqlite3_bind_int(st, 2, failed);
+	sqlite3_bind_int64(st, 3, until);
+	return exec_change(q, st, "staff");
+}
+
+static int sq_token_add(struct store *s, const char *hash, const struct st_token *t, int64_t now)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_TOKEN_ADD, &st);
+	if (err)
+		return err;
+	btext(st, 1, hash, false);
+	btext(st, 2, t->kind == ST_TOKEN_REGISTER ? "register" : "staff", false);
+	btext(st, 3, t->subject_id, false);
+	if (t->expires_at > 0)
+		sqlite3_bind_int64(st, 4, t->expires_at);
+	else
+		sqlite3_bind_null(st, 4);
+	sqlite3_bind_int64(st, 5, now);
+	return exec_done(q, st, "token");
+}
+
+static int sq_token_get(struct store *s, const char *hash, struct st_token *out)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_TOKEN_GET, &st);
+	if (err)
+		return err;
+	btext(st, 1, hash, false);
+	if ((err = first_row(q, st, "token")))
+		return err;
+	out->kind = strcmp(cstr(st, 0), "register") ? ST_TOKEN_STAFF : ST_TOKEN_REGISTER;
+	ctext(st, 1, out->subject_id, sizeof(out->subject_id));
+	out->expires_at = sqlite3_column_int64(st, 2);
+	done(st);
+	return TALAD_OK;
+}
+
+static int by_key(struct store *s, int id, const char *key, const char *what)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, id, &st);
+	if (err)
+		return err;
+	btext(st, 1, key, false);
+	return exec_done(q, st, what);
+}
+
+static int sq_token_delete(struct store *s, const char *hash)
+{
+	return by_key(s, Q_TOKEN_DELETE, hash, "token");
+}
+
+static int sq_token_delete_subject(struct store *s, const char *subject_id)
+{
+	return by_key(s, Q_TOKEN_DELETE_SUBJECT, subject_id, "token");
+}
+
+static int sq_token_prune(struct store *s, int64_t now)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_TOKEN_PRUNE, &st);
+	if (err)
+		return err;
+	sqlite3_bind_int64(st, 1, now);
+	return exec_done(q, st, "token");
+}
+
+static void read_register(sqlite3_stmt *st, struct st_register *r)
+{
+	ctext(st, 0, r->id, sizeof(r->id));
+	ctext(st, 1, r->name, sizeof(r->name));
+	ctext(st, 2, r->code, sizeof(r->code));
+	ctext(st, 3, r->location_id, sizeof(r->location_id));
+	r->last_seq = sqlite3_column_int64(st, 4);
+	r->last_sync = sqlite3_column_int64(st, 5);
+	r->pending = sqlite3_column_type(st, 6) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 6);
+	r->created_at = sqlite3_column_int64(st, 7);
+}
+
+static int sq_register_add(struct store *s, const struct st_register *r)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_REGISTER_ADD, &st);
+	if (err)
+		return err;
+	btext(st, 1, r->id, false);
+	btext(st, 2, r->name, false);
+	btext(st, 3, r->code, false);
+	btext(st, 4, r->location_id, false);
+	sqlite3_bind_int64(st, 5, r->last_seq);
+	if (r->last_sync > 0)
+		sqlite3_bind_int64(st, 6, r->last_sync);
+	else
+		sqlite3_bind_null(st, 6);
+	if (r->pending >= 0)
+		sqlite3_bind_int64(st, 7, r->pending);
+	else
+		sqlite3_bind_null(st, 7);
+	sqlite3_bind_int64(st, 8, r->created_at);
+	return exec_done(q, st, "register");
+}
+
+static int sq_register_get(struct store *s, const char *id, struct st_register *out)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_REGISTER_GET, &st);
+	if (err)
+		return err;
+	btext(st, 1, id, false);
+	if ((err = first_row(q, st, "register")))
+		return err;
+	read_register(st, out);
+	done(st);
+	return TALAD_OK;
+}
+
+static int sq_register_list(struct store *s, st_register_cb cb, void *arg)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_REGISTER_LIST, &st);
+	if (err)
+		return err;
+	int r;
+	while ((r = next_row(q, st, "registers")) == 1) {
+		struct st_register reg;
+		read_register(st, &reg);
+		if ((err = cb(arg, &reg)) != TALAD_OK)
+			break;
+	}
+	done(st);
+	return r < 0 ? r : err;
+}
+
+static int sq_register_touch(struct store *s, const char *id, int64_t now, int64_t pending)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_REGISTER_TOUCH, &st);
+	if (err)
+		return err;
+	btext(st, 1, id, false);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, pending);
+	return exec_change(q, st, "register");
+}
+
+static int sq_register_set_seq(struct store *s, const char *id, int64_t last_seq)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_REGISTER_SET_SEQ, &st);
+	if (err)
+		return err;
+	btext(st, 1, id, false);
+	sqlite3_bind_int64(st, 2, last_seq);
+	return exec_change(q, st, "register");
+}
+
+static int sq_register_remove(struct store *s, const char *id, int64_t now)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_REGISTER_REMOVE, &st);
+	if (err)
+		return err;
+	btext(st, 1, id, false);
+	sqlite3_bind_int64(st, 2, now);
+	return exec_change(q, st, "register");
+}
+
+static int sq_paymethod_add(struct store *s, const struct st_paymethod *m)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_PAYMETHOD_ADD, &st);
+	if (err)
+		return err;
+	btext(st, 1, m->id, false);
+	btext(st, 2, m->name, false);
+	sqlite3_bind_int64(st, 3, time(NULL) * (int64_t)1000);
+	return exec_done(q, st, "payment method");
+}
+
+static int sq_paymethod_list(struct store *s, st_paymethod_cb cb, void *arg)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_PAYMETHOD_LIST, &st);
+	if (err)
+		return err;
+	int r;
+	while ((r = next_row(q, st, "payment methods")) == 1) {
+		struct st_paymethod m;
+		ctext(st, 0, m.id, sizeof(m.id));
+		ctext(st, 1, m.name, sizeof(m.name));
+		if ((err = cb(arg, &m)) != TALAD_OK)
+			break;
+	}
+	done(st);
+	return r < 0 ? r : err;
+}
+
+static int sq_mutation_add(struct store *s, const char *register_id, int64_t seq, const char *op_id,
+                           const char *type, const char *status, int64_t now)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_MUTATION_ADD, &st);
+	if (err)
+		return err;
+	btext(st, 1, register_id, false);
+	sqlite3_bind_int64(st, 2, seq);
+	btext(st, 3, op_id, false);
+	btext(st, 4, type, false);
+	btext(st, 5, status, false);
+	sqlite3_bind_int64(st, 6, now);
+	return exec_done(q, st, "mutation");
+}
+
+static int sq_mutation_set_status(struct store *s, const char *register_id, int64_t seq,
+                                  const char *status)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_MUTATION_SET_STATUS, &st);
+	if (err)
+		return err;
+	btext(st, 1, register_id, false);
+	sqlite3_bind_int64(st, 2, seq);
+	btext(st, 3, status, false);
+	return exec_change(q, st, "mutation");
+}
+
+static int sq_order_add(struct store *s, struct st_order *o)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_ORDER_ADD, &st);
+	if (err)
+		return err;
+	btext(st, 1, o->id, false);
+	btext(st, 2, o->number, false);
+	btext(st, 3, o->register_id, false);
+	btext(st, 4, o->location_id, false);
+	btext(st, 5, o->staff_id, true);
+	sqlite3_bind_int64(st, 6, o->created_at);
+	sqlite3_bind_int64(st, 7, o->received_at);
+	sqlite3_bind_int64(st, 8, o->total);
+	btext(st, 9, o->json, false);
+	err = exec_done(q, st, "order");
+	if (err == TALAD_OK) {
+		o->n = sqlite3_last_insert_rowid(q->db);
+		return TALAD_OK;
+	}
+	if (err != TALAD_EEXIST)
+		return err;
+	/* Which UNIQUE constraint: the same order again, or a clashing number. */
+	if ((err = stmt(q, Q_ORDER_EXISTS, &st)))
+		return err;
+	btext(st, 1, o->id, false);
+	err = first_row(q, st, "order");
+	if (err == TALAD_OK) {
+		done(st);
+		return TALAD_EEXIST;
+	}
+	return err == TALAD_ENOTFOUND ? TALAD_ECONFLICT : err;
+}
+
+static void read_order(sqlite3_stmt *st, struct st_order *o)
+{
+	o->n = sqlite3_column_int64(st, 0);
+	ctext(st, 1, o->id, sizeof(o->id));
+	ctext(st, 2, o->number, sizeof(o->number));
+	ctext(st, 3, o->register_id, sizeof(o->register_id));
+	ctext(st, 4, o->register_code, sizeof(o->register_code));
+	ctext(st, 5, o->location_id, sizeof(o->location_id));
+	ctext(st, 6, o->staff_id, sizeof(o->staff_id));
+	o->created_at = sqlite3_column_int64(st, 7);
+	o->received_at = sqlite3_column_int64(st, 8);
+	o->total = sqlite3_column_int64(st, 9);
+	o->json = cstr(st, 10);
+}
+
+static int walk_orders(struct sq *q, sqlite3_stmt *st, st_order_cb cb, void *arg, int *count)
+{
+	int err = TALAD_OK, r;
+	*count = 0;
+	while ((r = next_row(q, st, "orders")) == 1) {
+		struct st_order o;
+		read_order(st, &o);
+		(*count)++;
+		if ((err = cb(arg, &o)) != TALAD_OK)
+			break;
+	}
+	done(st);
+	return r < 0 ? r : err;
+}
+
+static int sq_order_get(struct store *s, const char *id, st_order_cb cb, void *arg)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_ORDER_GET, &st);
+	if (err)
+		return err;
+	btext(st, 1, id, false);
+	int n;
+	err = walk_orders(q, st, cb, arg, &n);
+	if (err)
+		return err;
+	return n ? TALAD_OK : TALAD_ENOTFOUND;
+}
+
+static int sq_order_list(struct store *s, int64_t before, int limit, st_order_cb cb, void *arg)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_ORDER_LIST, &st);
+	if (err)
+		return err;
+	sqlite3_bind_int64(st, 1, before_arg(before));
+	sqlite3_bind_int64(st, 2, limit_arg(limit));
+	int n;
+	return walk_orders(q, st, cb, arg, &n);
+}
+
+static int sq_rejection_add(struct store *s, const struct st_rejection *rj)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_REJECTION_ADD, &st);
+	if (err)
+		return err;
+	btext(st, 1, rj->register_id, false);
+	sqlite3_bind_int64(st, 2, rj->seq);
+	btext(st, 3, rj->op_id, false);
+	btext(st, 4, rj->type, false);
+	btext(st, 5, rj->code, false);
+	btext(st, 6, rj->message ? rj->message : "", false);
+	btext(st, 7, rj->payload ? rj->payload : "null", false);
+	sqlite3_bind_int64(st, 8, rj->created_at);
+	return exec_done(q, st, "rejection");
+}
+
+static int sq_rejection_list(struct store *s, int64_t before, int limit, st_rejection_cb cb,
+                             void *arg)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_REJECTION_LIST, &st);
+	if (err)
+		return err;
+	sqlite3_bind_int64(st, 1, before_arg(before));
+	sqlite3_bind_int64(st, 2, limit_arg(limit));
+	int r;
+	while ((r = next_row(q, st, "rejections")) == 1) {
+		struct st_rejection rj;
+		rj.n = sqlite3_column_int64(st, 0);
+		ctext(st, 1, rj.register_id, sizeof(rj.register_id));
+		rj.seq = sqlite3_column_int64(st, 2);
+		ctext(st, 3, rj.op_id, sizeof(rj.op_id));
+		ctext(st, 4, rj.type, sizeof(rj.type));
+		ctext(st, 5, rj.code, sizeof(rj.code));
+		rj.message = cstr(st, 6);
+		rj.payload = cstr(st, 7);
+		rj.created_at = sqlite3_column_int64(st, 8);
+		if ((err = cb(arg, &rj)) != TALAD_OK)
+			break;
+	}
+	done(st);
+	return r < 0 ? r : err;
+}
+
+static int sq_drawer_add(struct store *s, const struct st_drawer *d)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_DRAWER_ADD, &st);
+	if (err)
+		return err;
+	btext(st, 1, d->id, false);
+	btext(st, 2, d->register_id, false);
+	btext(st, 3, d->staff_id, true);
+	btext(st, 4, d->reason, false);
+	sqlite3_bind_int64(st, 5, d->opened_at);
+	sqlite3_bind_int64(st, 6, d->received_at);
+	return exec_done(q, st, "drawer event");
+}
+
+static int sq_drawer_list(struct store *s, int64_t before, int limit, st_drawer_cb cb, void *arg)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_DRAWER_LIST, &st);
+	if (err)
+		return err;
+	sqlite3_bind_int64(st, 1, before_arg(before));
+	sqlite3_bind_int64(st, 2, limit_arg(limit));
+	int r;
+	while ((r = next_row(q, st, "drawer events")) == 1) {
+		struct st_drawer d;
+		d.n = sqlite3_column_int64(st, 0);
+		ctext(st, 1, d.id, sizeof(d.id));
+		ctext(st, 2, d.register_id, sizeof(d.register_id));
+		ctext(st, 3, d.staff_id, sizeof(d.staff_id));
+		ctext(st, 4, d.reason, sizeof(d.reason));
+		d.opened_at = sqlite3_column_int64(st, 5);
+		d.received_at = sqlite3_column_int64(st, 6);
+		if ((err = cb(arg, &d)) != TALAD_OK)
+			break;
+	}
+	done(st);
+	return r < 0 ? r : err;
+}
+
+static int sq_mail_add(struct store *s, const struct st_mail *m)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_MAIL_ADD, &st);
+	if (err)
+		return err;
+	btext(st, 1, m->op_id, false);
+	btext(st, 2, m->register_id, false);
+	btext(st, 3, m->order_id, false);
+	btext(st, 4, m->email, false);
+	btext(st, 5, m->status, false);
+	sqlite3_bind_int64(st, 6, m->created_at);
+	return exec_done(q, st, "mail");
+}
+
+static int sq_mail_list(struct store *s, int64_t before, int limit, st_mail_cb cb, void *arg)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_MAIL_LIST, &st);
+	if (err)
+		return err;
+	sqlite3_bind_int64(st, 1, before_arg(before));
+	sqlite3_bind_int64(st, 2, limit_arg(limit));
+	int r;
+	while ((r = next_row(q, st, "mail")) == 1) {
+		struct st_mail m;
+		m.n = sqlite3_column_int64(st, 0);
+		ctext(st, 1, m.op_id, sizeof(m.op_id));
+		ctext(st, 2, m.register_id, sizeof(m.register_id));
+		ctext(st, 3, m.order_id, sizeof(m.order_id));
+		ctext(st, 4, m.email, sizeof(m.email));
+		ctext(st, 5, m.status, sizeof(m.status));
+		m.created_at = sqlite3_column_int64(st, 6);
+		if ((err = cb(arg, &m)) != TALAD_OK)
+			break;
+	}
+	done(st);
+	return r < 0 ? r : err;
+}
+
+/* SQLite has one writer at a time, so AUTOINCREMENT seqs are handed out in
+ * commit order and a reader can never pass a change that commits later. */
+static int sq_feed_append(struct store *s, const char *type, const char *location_id,
+                          const char *data, int64_t *seq)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_FEED_APPEND, &st);
+	if (err)
+		return err;
+	btext(st, 1, type, false);
+	btext(st, 2, location_id, true);
+	btext(st, 3, data, false);
+	if ((err = exec_done(q, st, "change")))
+		return err;
+	if (seq)
+		*seq = sqlite3_last_insert_rowid(q->db);
+	return TALAD_OK;
+}
+
+static int sq_feed_read(struct store *s, int64_t since, const char *location_id, int limit,
+                        st_change_cb cb, void *arg)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_FEED_READ, &st);
+	if (err)
+		return err;
+	sqlite3_bind_int64(st, 1, since);
+	btext(st, 2, location_id, false);
+	sqlite3_bind_int64(st, 3, limit_arg(limit));
+	int r;
+	while ((r = next_row(q, st, "changes")) == 1) {
+		if ((err = cb(arg, sqlite3_column_int64(st, 0), cstr(st, 1), cstr(st, 2))) !=
+		    TALAD_OK)
+			break;
+	}
+	done(st);
+	return r < 0 ? r : err;
+}
+
+static int sq_feed_bounds(struct store *s, int64_t *floor, int64_t *head)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = meta_get(q, "feed_floor", floor);
+	if (err)
+		return err;
+	if ((err = stmt(q, Q_FEED_HEAD, &st)))
+		return err;
+	if ((err = first_row(q, st, "changes")))
+		return err == TALAD_ENOTFOUND ? TALAD_EDB : err;
+	*head = sqlite3_column_type(st, 0) == SQLITE_NULL ? *floor : sqlite3_column_int64(st, 0);
+	done(st);
+	if (*head < *floor)
+		*head = *floor;
+	return TALAD_OK;
+}
+
+static int sq_feed_prune(struct store *s, int64_t keep)
+{
+	struct sq *q = SQ(s);
+	int64_t floor, head;
+	int err = sq_feed_bounds(s, &floor, &head);
+	if (err)
+		return err;
+	if (keep < 1 || head - keep <= floor)
+		return TALAD_OK;
+	sqlite3_stmt *st;
+	if ((err = stmt(q, Q_FEED_DELETE, &st)))
+		return err;
+	sqlite3_bind_int64(st, 1, head - keep);
+	if ((err = exec_done(q, st, "changes")))
+		return err;
+	return meta_set(q, "feed_floor", head - keep);
+}
+
+static const struct store_ops sqlite_ops = {
+    .backend = "sqlite",
+    .close = sq_close,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .counter_next = sq_counter_next,
+    .shop_get = sq_shop_get,
+    .shop_put = sq_shop_put,
+    .location_add = sq_location_add,
+    .location_get = sq_location_get,
+    .location_list = sq_location_list,
+    .product_put = sq_product_put,
+    .product_get = sq_product_get,
+    .product_delete = sq_product_delete,
+    .product_list = sq_product_list,
+    .variant_info = sq_variant_info,
+    .variant_by_sku = sq_variant_by_sku,
+    .variant_owner = sq_variant_owner,
+    .level_list = sq_level_list,
+    .level_get = sq_level_get,
+    .delta_add = sq_delta_add,
+    .level_add = sq_level_add,
+    .staff_add = sq_staff_add,
+    .staff_get = sq_staff_get,
+    .staff_by_email = sq_staff_by_email,
+    .staff_list = sq_staff_list,
+    .staff_set_lockout = sq_staff_set_lockout,
+    .token_add = sq_token_add,
+    .token_get = sq_token_get,
+    .token_delete = sq_token_delete,
+    .token_delete_subject = sq_token_delete_subject,
+    .token_prune = sq_token_prune,
+    .register_add = sq_register_add,
+    .register_get = sq_register_get,
+    .register_list = sq_register_list,
+    .register_touch = sq_register_touch,
+    .register_set_seq = sq_register_set_seq,
+    .register_remove = sq_register_remove,
+    .paymethod_add = sq_paymethod_add,
+    .paymethod_list = sq_paymethod_list,
+    .mutation_add = sq_mutation_add,
+    .mutation_set_status = sq_mutation_set_status,
+    .order_add = sq_order_add,
+    .order_get = sq_order_get,
+    .order_list = sq_order_list,
+    .rejection_add = sq_rejection_add,
+    .rejection_list = sq_rejection_list,
+    .drawer_add = sq_drawer_add,
+    .drawer_list = sq_drawer_list,
+    .mail_add = sq_mail_add,
+    .mail_list = sq_mail_list,
+    .feed_append = sq_feed_append,
+    .feed_read = sq_feed_read,
+    .feed_bounds = sq_feed_bounds,
+    .feed_prune = sq_feed_prune,
+};
+
+static int user_version(sqlite3 *db, int *out)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return TALAD_EDB;
+	int rc = sqlite3_step(st);
+	*out = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? TALAD_OK : TALAD_EDB;
+}
+
+/* Applies the migrations the database lacks, all in one transaction. */
+static int migrate(sqlite3 *db, char *err, size_t errlen)
+{
+	int v;
+	if (user_version(db, &v)) {
+		snprintf(err, errlen, "cannot read the schema version: %s", sqlite3_errmsg(db));
+		return TALAD_EDB;
+	}
+	if (v > NMIGRATIONS) {
+		snprintf(err, errlen,
+		         "the database has schema version %d, newer than this talad-server (%d)", v,
+		         NMIGRATIONS);
+		return TALAD_EDB;
+	}
+	if (v == NMIGRATIONS)
+		return TALAD_OK;
+	char *msg = NULL;
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK)
+		goto fail;
+	/* Another process may have migrated while we waited for the lock. */
+	if (user_version(db, &v))
+		goto fail;
+	for (; v < NMIGRATIONS; v++) {
+		if (sqlite3_exec(db, migrations[v], NULL, NULL, &msg) != SQLITE_OK)
+			goto fail;
+		char pragma[64];
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", v + 1);
+		if (sqlite3_exec(db, pragma, NULL, NULL, &msg) != SQLITE_OK)
+			goto fail;
+	}
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK)
+		goto fail;
+	return TALAD_OK;
+fail:
+	snprintf(err, errlen, "cannot migrate the database: %s", msg ? msg : sqlite3_errmsg(db));
+	sqlite3_free(msg);
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return TALAD_EDB;
+}
+
+int store_sqlite_open(const char *path, bool create, struct store **out, char *err, size_t errlen)
+{
+	struct stat sb;
+	if (!create && stat(path, &sb) != 0) {
+		snprintf(err, errlen, "no database at %s", path);
+		return TALAD_ENOTFOUND;
+	}
+	sqlite3 *db = NULL;
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+	if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot open %s: %s", path,
+		         db ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return TALAD_EDB;
+	}
+	sqlite3_extended_result_codes(db, 1);
+	sqlite3_busy_timeout(db, 5000);
+	char *msg = NULL;
+	if (sqlite3_exec(db,
+	                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+	                 "PRAGMA foreign_keys = ON; PRAGMA cache_size = -16000;",
+	                 NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot set up %s: %s", path, msg ? msg : "unknown error");
+		sqlite3_free(msg);
+		sqlite3_close(db);
+		return TALAD_EDB;
+	}
+	int rc = migrate(db, err, errlen);
+	if (rc) {
+		sqlite3_close(db);
+		return rc;
+	}
+	struct sq *q = xcalloc(1, sizeof(*q));
+	q->base.ops = &sqlite_ops;
+	q->db = db;
+	*out = &q->base;
+	return TALAD_OK;
+}
