@@ -41,6 +41,7 @@ LIBS_ALL     := $(LIB_SERVER) $(LIB_REGISTER) $(LIB_HW) $(LIB_CORE)
 UNIT_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 BENCH_BIN := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 
+.SECONDARY:
 .PHONY: all deps test unit unit-asan e2e demo bench clean format lint
 all: $(BUILD)/talad $(BUILD)/talad-server
 
