@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <termios.h>
@@ -401,6 +402,33 @@ bool transport_can_read(const struct transport *t)
 	return t->kind == TRANSPORT_TCP || t->kind == TRANSPORT_SERIAL;
 }
 
+/* A serial port holds bytes in the driver; wait until they have gone out,
+ * so closing the port does not drop the end of a job. tcdrain() would do it
+ * but can wait forever on a stalled Bluetooth link: poll the queue instead,
+ * for as long as it keeps moving. */
+static int drain_output(struct transport *t, int timeout_ms, char *err, size_t errlen)
+{
+	int64_t stalled_since = time_mono_ms();
+	int last = -1;
+
+	for (;;) {
+		int queued = 0;
+
+		if (ioctl(t->fd, TIOCOUTQ, &queued) < 0 || queued <= 0)
+			return TALAD_OK;
+		if (queued != last) {
+			last = queued;
+			stalled_since = time_mono_ms();
+		} else if (time_mono_ms() - stalled_since > timeout_ms) {
+			set_err(err, errlen,
+			        "printer %s stopped taking data for %d ms (%d bytes left)", t->name,
+			        timeout_ms, queued);
+			return TALAD_ETIMEOUT;
+		}
+		usleep(5000);
+	}
+}
+
 int transport_write(struct transport *t, const void *data, size_t len, int timeout_ms, char *err,
                     size_t errlen)
 {
@@ -440,10 +468,8 @@ int transport_write(struct transport *t, const void *data, size_t len, int timeo
 			return TALAD_EIO;
 		}
 	}
-	/* A serial port holds bytes in the driver; wait (boundedly) until they
-	 * have gone out, so closing the port does not drop the end of a job. */
 	if (t->kind == TRANSPORT_SERIAL && isatty(t->fd))
-		(void)tcdrain(t->fd);
+		return drain_output(t, timeout_ms, err, errlen);
 	return TALAD_OK;
 }
 
