@@ -1,0 +1,402 @@
+/* `talad sell ITEM... --pay TENDER [--pay TENDER]... [--email E] [--json]`:
+ * a sale from the command line. Everything is checked first (items in the
+ * catalog copy, tenders, the merchant's payment methods); then the sale is
+ * committed to the local store -- before anything is printed -- and only
+ * then the receipt printed and one short push tried, which never fails the
+ * sale. */
+#include "common/buf.h"
+#include "common/err.h"
+#include "common/timeutil.h"
+#include "common/xalloc.h"
+#include "core/cart.h"
+#include "core/money.h"
+#include "core/order.h"
+#include "core/receipt.h"
+#include "core/tender.h"
+#include "register/regcli.h"
+#include "register/rprint.h"
+#include "register/rstore.h"
+#include "register/rsync.h"
+
+#include <ctype.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define USAGE          "sell ITEM... --pay TENDER [--pay TENDER]... [--email EMAIL] [--json]"
+#define PUSH_BUDGET_MS 1500 /* the one push after a sale, all in */
+#define PROBE_MS       1500
+
+static void usage_details(FILE *f)
+{
+	fprintf(f, "  ITEM   = BARCODE | SKU | CODE*QTY | custom:NAME=PRICE[*QTY]\n"
+	           "  TENDER = cash[:AMOUNT] | card[:AMOUNT] | gift:CODE[:AMOUNT] |"
+	           " custom:NAME[:AMOUNT]\n");
+}
+
+/* Splits a trailing "*QTY" off s (in place). TALAD_OK with *qty (1 when
+ * none), or TALAD_EINVAL for a quantity out of range. */
+static int split_qty(char *s, int64_t *qty)
+{
+	*qty = 1;
+	char *star = strrchr(s, '*');
+	if (!star || star == s)
+		return TALAD_OK;
+	const char *d = star + 1;
+	if (!*d)
+		return TALAD_EINVAL;
+	int64_t q = 0;
+	for (; *d; d++) {
+		if (!isdigit((unsigned char)*d))
+			return TALAD_OK; /* not a quantity: part of the code */
+		q = q * 10 + (*d - '0');
+		if (q > CART_MAX_QUANTITY)
+			return TALAD_EINVAL;
+	}
+	if (q < 1)
+		return TALAD_EINVAL;
+	*star = '\0';
+	*qty = q;
+	return TALAD_OK;
+}
+
+static bool email_valid(const char *e)
+{
+	size_t n = strlen(e);
+	const char *at = strchr(e, '@');
+	if (n == 0 || n > ORDER_EMAIL_MAX || !at || at == e || !at[1] || strchr(at + 1, '@'))
+		return false;
+	for (const char *p = e; *p; p++)
+		if ((unsigned char)*p <= ' ' || *p == ',' || *p == ';' || *p == '<' || *p == '>')
+			return false;
+	return strchr(at + 1, '.') != NULL;
+}
+
+/* "PromptPay QR, Bank transfer", or "none set up" */
+static void method_list(struct rstore *st, char *out, size_t len)
+{
+	char **names;
+	size_t n;
+	out[0] = '\0';
+	if (rstore_payment_methods(st, &names, &n) != TALAD_OK || n == 0) {
+		snprintf(out, len, "none set up");
+		return;
+	}
+	size_t used = 0;
+	for (size_t i = 0; i < n && used < len; i++) {
+		int w = snprintf(out + used, len - used, "%s%s", i ? ", " : "", names[i]);
+		if (w < 0)
+			break;
+		used += (size_t)w;
+	}
+	rstore_free_strings(names, n);
+}
+
+/* Adds an item argument to the cart. */
+static int add_item(struct regcli *cli, struct rstore *st, const struct currency *cur,
+                    struct cart *cart, const char *arg)
+{
+	char *item = xstrdup(arg);
+	char err[256];
+	int64_t qty;
+	int status = REGCLI_EX_OK;
+	if (split_qty(item, &qty)) {
+		status = regcli_usage(cli, USAGE, "item '%s': the quantity after '*' must be 1..%d",
+		                      arg, CART_MAX_QUANTITY);
+		goto out;
+	}
+	struct cart_line l;
+	memset(&l, 0, sizeof(l));
+	l.quantity = qty;
+	if (!strncmp(item, "custom:", 7)) {
+		char *name = item + 7, *eq = strrchr(name, '=');
+		if (!eq || eq == name) {
+			status = regcli_usage(cli, USAGE,
+			                      "item '%s': a custom item is custom:NAME=PRICE", arg);
+			goto out;
+		}
+		*eq = '\0';
+		if (money_parse(eq + 1, cur->exponent, &l.unit_price, err, sizeof(err)) ||
+		    l.unit_price < 0) {
+			status = regcli_usage(cli, USAGE, "item '%s': bad price: %s", arg,
+			                      l.unit_price < 0 ? "negative" : err);
+			goto out;
+		}
+		if (strlen(name) >= sizeof(l.title)) {
+			status = regcli_usage(cli, USAGE, "item '%s': name longer than %zu bytes",
+			                      arg, sizeof(l.title) - 1);
+			goto out;
+		}
+		strcpy(l.title, name);
+		l.taxable = true; /* the shop's tax applies to what it sells */
+	} else {
+		struct rstore_variant v;
+		int rc = rstore_find_variant(st, item, &v);
+		if (rc == TALAD_ENOTFOUND) {
+			status = regcli_fail(cli, REGCLI_EX_ERROR, "unknown_item",
+			                     "no item with barcode or SKU '%s' in this register's"
+			                     " catalog; sell it as custom:NAME=PRICE",
+			                     item);
+			goto out;
+		}
+		if (rc) {
+			status = regcli_fail(cli, REGCLI_EX_ERROR, "store",
+			                     "cannot look '%s' up: %s", item, talad_strerror(rc));
+			goto out;
+		}
+		/* The same item scanned twice is one line of two. */
+		for (size_t i = 0; i < cart->nlines; i++) {
+			if (!strcmp(cart->lines[i].variant_id, v.id)) {
+				int64_t q = cart->lines[i].quantity + qty;
+				if (q > CART_MAX_QUANTITY ||
+				    cart_set_quantity(cart, i, q) != TALAD_OK) {
+					status = regcli_usage(cli, USAGE,
+					                      "too many of '%s' (at most %d)", item,
+					                      CART_MAX_QUANTITY);
+				}
+				goto out;
+			}
+		}
+		strlcpy_t(l.variant_id, v.id, sizeof(l.variant_id));
+		strlcpy_t(l.sku, v.sku, sizeof(l.sku));
+		strlcpy_t(l.title, v.title, sizeof(l.title));
+		l.unit_price = v.price;
+		l.taxable = v.taxable;
+	}
+	if (cart_add_line(cart, &l, err, sizeof(err)) != TALAD_OK)
+		status = regcli_usage(cli, USAGE, "item '%s': %s", arg, err);
+out:
+	free(item);
+	return status;
+}
+
+static const char *method_phrase(enum tender_kind k)
+{
+	return k == TENDER_CARD ? "card payments" : "gift card payments";
+}
+
+int regcmd_sell(struct regcli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"pay", required_argument, NULL, 'p'},
+	    {"email", required_argument, NULL, 'e'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *pays[TENDER_MAX + 1];
+	size_t npays = 0;
+	const char *email = NULL;
+	int c;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			if (npays == TENDER_MAX)
+				return regcli_usage(cli, USAGE, "at most %d tenders on one sale",
+				                    TENDER_MAX);
+			pays[npays++] = optarg;
+			break;
+		case 'e':
+			email = optarg;
+			break;
+		case 'j':
+			cli->json = true;
+			break;
+		case 'h':
+			printf("usage: talad %s\n", USAGE);
+			usage_details(stdout);
+			return REGCLI_EX_OK;
+		default:
+			usage_details(stderr);
+			return regcli_usage(cli, USAGE, "unknown or incomplete option '%s'",
+			                    argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return regcli_usage(cli, USAGE, "nothing to sell: give at least one item");
+	if (npays == 0)
+		return regcli_usage(cli, USAGE,
+		                    "how is it paid? add --pay cash, --pay custom:NAME, ...");
+	if (email && !email_valid(email))
+		return regcli_usage(cli, USAGE, "'%s' is not an e-mail address", email);
+
+	struct rstore *st;
+	if (regcli_store(cli, &st))
+		return REGCLI_EX_ERROR;
+	struct rstore_pairing p;
+	int rc = rstore_get_pairing(st, &p);
+	if (rc == TALAD_ENOTFOUND || (rc == TALAD_OK && !p.logged_in))
+		return regcli_fail(cli, REGCLI_EX_ERROR, "not_logged_in",
+		                   "this register is not logged in: run talad login first");
+	struct rstore_shop shop;
+	if (rc == TALAD_OK)
+		rc = rstore_get_shop(st, &shop);
+	if (rc)
+		return regcli_fail(cli, REGCLI_EX_ERROR, "store",
+		                   "cannot read the shop settings: %s", talad_strerror(rc));
+	struct currency cur;
+	if (currency_lookup(shop.currency, &cur))
+		return regcli_fail(cli, REGCLI_EX_ERROR, "currency",
+		                   "the shop's currency '%s' is not known", shop.currency);
+
+	/* Tenders first: they are the cheapest to check. */
+	struct tender tenders[TENDER_MAX];
+	char err[512], methods[256];
+	bool needs_backoffice = false;
+	enum tender_kind online_kind = TENDER_CARD;
+	for (size_t i = 0; i < npays; i++) {
+		if (tender_parse(pays[i], cur.exponent, &tenders[i], err, sizeof(err))) {
+			usage_details(stderr);
+			return regcli_usage(cli, USAGE, "--pay %s: %s", pays[i], err);
+		}
+		if (tenders[i].kind == TENDER_CUSTOM) {
+			char name[TENDER_NAME_MAX];
+			rc = rstore_payment_method_match(st, tenders[i].name, name, sizeof(name));
+			if (rc == TALAD_ENOTFOUND) {
+				method_list(st, methods, sizeof(methods));
+				return regcli_fail(cli, REGCLI_EX_ERROR, "unknown_method",
+				                   "'%s' is not one of this shop's payment methods"
+				                   " (%s)",
+				                   tenders[i].name, methods);
+			}
+			if (rc)
+				return regcli_fail(cli, REGCLI_EX_ERROR, "store",
+				                   "cannot read the payment methods");
+			strlcpy_t(tenders[i].name, name, sizeof(tenders[i].name));
+		}
+		if (tender_needs_backoffice(tenders[i].kind) && !needs_backoffice) {
+			needs_backoffice = true;
+			online_kind = tenders[i].kind;
+		}
+	}
+
+	struct order o;
+	order_init(&o, &shop.tax);
+	strlcpy_t(o.currency, cur.code, sizeof(o.currency));
+	int status = REGCLI_EX_ERROR;
+	for (int i = optind; i < argc; i++) {
+		status = add_item(cli, st, &cur, &o.cart, argv[i]);
+		if (status != REGCLI_EX_OK)
+			goto out;
+	}
+	status = REGCLI_EX_ERROR;
+
+	if (needs_backoffice) {
+		method_list(st, methods, sizeof(methods));
+		if (!regcli_probe(p.server_url, PROBE_MS)) {
+			status = regcli_fail(cli, REGCLI_EX_OFFLINE, "offline",
+			                     "%s need the back office, which cannot be reached now;"
+			                     " cash and custom methods (%s) still work; nothing was"
+			                     " recorded",
+			                     method_phrase(online_kind), methods);
+			goto out;
+		}
+		/* Honest about what is not built yet: authorising cards and gift
+		 * cards is the payments feature's job (a gateway on the back
+		 * office), which this register cannot call yet. */
+		status = regcli_fail(cli, REGCLI_EX_ERROR, "not_available",
+		                     "%s are not available yet: they come with the payments feature"
+		                     " (a payment gateway on the back office), which is not built;"
+		                     " take cash or a custom method (%s); nothing was recorded",
+		                     method_phrase(online_kind), methods);
+		goto out;
+	}
+
+	if (cart_price(&o.cart, err, sizeof(err))) {
+		status =
+		    regcli_fail(cli, REGCLI_EX_ERROR, "price", "cannot price this sale: %s", err);
+		goto out;
+	}
+	if (tender_settle(o.cart.total, tenders, npays, shop.cash_increment, &o.settlement, err,
+	                  sizeof(err))) {
+		status = regcli_fail(cli, REGCLI_EX_ERROR, "payment", "%s", err);
+		goto out;
+	}
+	if (email)
+		strlcpy_t(o.email, email, sizeof(o.email));
+
+	rc = rstore_commit_sale(st, &o, err, sizeof(err));
+	if (rc) {
+		status = regcli_fail(cli, REGCLI_EX_ERROR, "commit",
+		                     "the sale was not recorded: %s", err);
+		goto out;
+	}
+	status = REGCLI_EX_OK; /* from here on the sale is a fact */
+
+	char total[MONEY_STRLEN], change[MONEY_STRLEN];
+	money_format(o.cart.total, cur.exponent, total);
+	money_format(o.settlement.change, cur.exponent, change);
+	if (!cli->json) {
+		struct rprint_config cfg;
+		struct receipt_settings rs;
+		struct buf text;
+		buf_init(&text, 1 << 20);
+		if (rprint_config_load(st, &cfg, err, sizeof(err)) == TALAD_OK &&
+		    rprint_receipt_settings(st, &cfg, &rs, err, sizeof(err)) == TALAD_OK &&
+		    receipt_render_text(&o, &rs, &text) == TALAD_OK)
+			fputs(buf_str(&text), stdout);
+		else
+			regcli_warn("receipt not shown: %s (talad receipt show %s)", err, o.number);
+		buf_release(&text);
+		printf("sale %s: total %s %s, change %s\n", o.number, total, cur.code, change);
+		fflush(stdout);
+	}
+	/* Paper and drawer (when set up): a failure is told, the sale stands. */
+	rprint_after_sale(st, &o, stderr);
+
+	/* One short push; the worker or `talad sync` does the rest later. */
+	struct rsync sync;
+	struct rsync_result res;
+	rsync_result_init(&res);
+	if (rsync_init(&sync, st, err, sizeof(err)) == TALAD_OK) {
+		struct rhttp_limits lim = {1000, PUSH_BUDGET_MS, 0, 0};
+		rc = rsync_push(&sync, &lim, time_mono_ms() + PUSH_BUDGET_MS, &res);
+		if (rc == TALAD_OK || rhttp_retryable(rc))
+			rsync_note(st, rc, &res);
+		rsync_release(&sync);
+	}
+	struct rstore_order_row row;
+	enum rstore_order_status ost = RSTORE_ORDER_WAITING;
+	if (rstore_get_order(st, o.id, &row, NULL) == TALAD_OK)
+		ost = row.status;
+	else
+		row.error[0] = '\0';
+	int64_t pending = 0;
+	rstore_pending_count(st, &pending);
+
+	if (cli->json) {
+		json_t *j = json_pack(
+		    "{s:s, s:s, s:o, s:o, s:o, s:b, s:s, s:I}", "id", o.id, "number", o.number,
+		    "total", json_string(total), "change", json_string(change), "due",
+		    regcli_money_json(o.settlement.due, &cur), "synced", ost == RSTORE_ORDER_SYNCED,
+		    "status", rstore_order_status_name(ost), "pending", (json_int_t)pending);
+		json_object_set_new(j, "error",
+		                    ost == RSTORE_ORDER_REJECTED ? json_string(row.error)
+		                                                 : json_null());
+		json_object_set_new(j, "email", email ? json_string(email) : json_null());
+		regcli_print_json(j);
+	} else if (ost == RSTORE_ORDER_SYNCED) {
+		printf("synced with the back office\n");
+	} else if (ost == RSTORE_ORDER_REJECTED) {
+		printf("the back office refused this order: %s (it stays recorded here;"
+		       " see talad orders)\n",
+		       row.error);
+	} else {
+		printf("saved offline; will sync automatically\n");
+	}
+	if (email && !cli->json) {
+		if (ost == RSTORE_ORDER_SYNCED && pending == 0)
+			printf("the receipt will be e-mailed to %s by the back office\n", email);
+		else
+			printf("the receipt cannot be e-mailed while offline: it will go to %s once"
+			       " the register syncs\n",
+			       email);
+	}
+out:
+	order_release(&o);
+	return status;
+}
