@@ -158,10 +158,10 @@ api_all() {
 	while :; do
 		local url="$URL$path${sep}limit=500"
 		[ -n "$cursor" ] && url="$url&cursor=$(jq -rn --arg c "$cursor" '$c|@uri')"
-		page=$(api GET "$url" "$OWNER")
-		[ "$HTTP_STATUS" = 200 ] || fail "GET $path: HTTP $HTTP_STATUS: $page"
-		jq -c ".$key[]" <<<"$page" >>"$out"
-		cursor=$(jq -r '.next_cursor // empty' <<<"$page")
+		api GET "$url" "$OWNER" >"$T/api_all.page"
+		[ "$HTTP_STATUS" = 200 ] || fail "GET $path: HTTP $HTTP_STATUS: $(cat "$T/api_all.page")"
+		jq -c ".$key[]" "$T/api_all.page" >>"$out"
+		cursor=$(jq -r '.next_cursor // empty' "$T/api_all.page")
 		[ -n "$cursor" ] || break
 	done
 	jq -s . "$out"
@@ -212,4 +212,12 @@ orders_once() {
 	dup=$(jq -r '[group_by(.id)[] | select(length > 1) | .[0].id] +
 		[group_by(.number)[] | select(length > 1) | .[0].number] | join(" ")' <<<"$1")
 	[ -z "$dup" ] || fail "orders on the server more than once: $dup"
+}
+
+# sell_many HOME N ITEM: N one-item cash sales, four sellers at a time (the
+# store serialises them, numbering stays gap-free).
+sell_many() {
+	seq 1 "$2" | xargs -P 4 -n 25 sh -c \
+		't=$0 h=$1 i=$2; shift 2; for _ do "$t" --home "$h" sell "$i" --pay cash >/dev/null || exit 255; done' \
+		"$TALAD" "$1" "$3" 2>"$T/sell_many.err" || fail "sales: $(head -5 "$T/sell_many.err")"
 }
