@@ -7,6 +7,7 @@
 #include "register/cmd_scanner.h"
 #include "register/regcli.h"
 #include "register/rstore.h"
+#include "register/till.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -64,8 +65,8 @@ static void usage(FILE *f)
 	fprintf(f, "usage: talad [--home DIR] [--json] COMMAND [ARGS]\n\ncommands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(f, "  %s\n", commands[i].usage);
-	fprintf(f, "\nthe interactive till (talad without a command) is not built yet.\n"
-	           "home: --home DIR, else $TALAD_HOME, else $XDG_DATA_HOME/talad, else"
+	fprintf(f, "  talad   (no command) the interactive till (docs/TILL.md)\n"
+	           "\nhome: --home DIR, else $TALAD_HOME, else $XDG_DATA_HOME/talad, else"
 	           " ~/.local/share/talad.\n"
 	           "passwords come from $TALAD_PASSWORD or a prompt, never from arguments.\n"
 	           "exit status: 0 ok, 1 error, 2 bad usage, 75 the back office is needed and"
@@ -107,8 +108,9 @@ int main(int argc, char **argv)
 		}
 	}
 	if (i >= argc) {
-		usage(stderr);
-		return REGCLI_EX_USAGE;
+		int till_status = till_main(&cli);
+		rstore_close(cli.store);
+		return till_status;
 	}
 	if (!strcmp(argv[i], "help")) {
 		usage(stdout);
