@@ -95,6 +95,8 @@ void till_draw_frame(struct till *t, const char *screen, const char *keys);
 /* Forces a sync both ways now (push, then pull). TALAD_OK or the error, with
  * the message line set either way. */
 int till_sync_now(struct till *t);
+/* Tells the sync worker that the outbox grew: it pushes now. */
+void till_sync_kick(struct till *t);
 /* Re-reads the pairing and shop settings (after a pull may have changed
  * them). */
 void till_reload(struct till *t);
@@ -178,6 +180,12 @@ void till_cart_restore(struct till *t);
 /* The pay screen for the current cart: returns true when the sale was
  * committed (the cart is then empty), false when the cashier went back. */
 bool till_pay(struct till *t);
+
+/* Asks for an address and queues a receipt.email for a committed order
+ * (sent by the back office; at once when online, when back online
+ * otherwise). */
+void till_email_receipt(struct till *t, void (*redraw)(struct till *), const char *order_id,
+                        const char *number);
 
 /* ---- till_orders.c ---- */
 
