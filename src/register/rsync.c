@@ -525,8 +525,11 @@ static void lane_after(struct lane *ln, int rc, const struct rsync_result *res)
 			emit(w, RSYNC_EV_SNAPSHOT, "took a fresh snapshot (%zu items)",
 			     res->snapshot_items);
 		if (res->pulled)
-			emit(w, RSYNC_EV_PULLED, "pulled %zu changes", res->pulled);
-	} else if (was_online || !was_known || new_error) {
+			emit(w, RSYNC_EV_PULLED, "pulled %zu change%s", res->pulled,
+			     res->pulled == 1 ? "" : "s");
+	} else if (was_online || !was_known || (new_error && !rhttp_retryable(rc))) {
+		/* Offline is told once, when it happens; a failure that retrying
+		 * will not cure is told each time it changes. */
 		bool curable = rhttp_retryable(rc);
 		emit(w, curable ? RSYNC_EV_OFFLINE : RSYNC_EV_ERROR,
 		     "%s: %s; next try in %" PRId64 " s", curable ? "offline" : "sync failed",
