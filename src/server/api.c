@@ -19,6 +19,7 @@ struct route {
 	const char *pattern; /* "{id}" matches one path segment */
 	enum api_auth auth;
 	void (*fn)(struct api_req *r);
+	bool raw_body; /* the handler reads the body itself */
 };
 
 static const struct route routes[] = {
@@ -51,7 +52,7 @@ static const struct route routes[] = {
     {"GET", "/api/v1/mail-queue", API_STAFF, api_mail_get},
     {"GET", "/api/v1/sync/snapshot", API_REGISTER, api_sync_snapshot},
     {"GET", "/api/v1/sync/changes", API_REGISTER, api_sync_changes},
-    {"POST", "/api/v1/sync/push", API_REGISTER, api_sync_push},
+    {"POST", "/api/v1/sync/push", API_REGISTER, api_sync_push, true},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -349,7 +350,8 @@ void api_handle(void *arg, struct httpd_req *h)
 	if (rt->auth == API_PUBLIC || authenticate(&r, rt->auth) == TALAD_OK) {
 		bool wants_body = !strcmp(h->method, "POST") || !strcmp(h->method, "PUT");
 		/* Logout and token rotation carry no body worth reading. */
-		if (wants_body && rt->fn != api_logout && rt->fn != api_register_token)
+		if (wants_body && !rt->raw_body && rt->fn != api_logout &&
+		    rt->fn != api_register_token)
 			rc = parse_body(&r);
 		else
 			rc = TALAD_OK;

@@ -9,6 +9,7 @@
 #include "common/xalloc.h"
 #include "core/order.h"
 #include "server/changefeed.h"
+#include "server/pushparse.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -357,101 +358,87 @@ static int variant_tracked(struct push *p, const char *variant_id, int *tracked)
 	return TALAD_OK;
 }
 
-static int apply_order(struct push *p, const json_t *payload, struct result *res)
+static int apply_order(struct push *p, struct push_item *it, struct result *res)
 {
 	struct store *st = p->r->st;
 	const struct st_register *reg = &p->r->reg;
-	struct tax_rule tax = {p->shop.tax_rate_ppm, p->shop.tax_included, p->shop.tax_rounding};
-	struct order o;
-	char msg[256];
-	char *text = NULL;
-	int err = TALAD_OK;
-	order_init(&o, &tax);
-	if (order_from_json(payload, &o, msg, sizeof(msg)) != TALAD_OK) {
-		reject(res, order_error_code(msg), "%s", msg[0] ? msg : "not a valid order");
-		goto out;
+	const struct order *o = &it->order;
+	int err;
+	if (!it->order_ok) {
+		reject(res, order_error_code(it->order_err), "%s",
+		       it->order_err[0] ? it->order_err : "not a valid order");
+		return TALAD_OK;
 	}
-	if (strcmp(o.register_id, reg->id)) {
+	if (strcmp(o->register_id, reg->id)) {
 		reject(res, "wrong_register",
 		       "the order's register_id is not the pushing register");
-		goto out;
+		return TALAD_OK;
 	}
-	if (strcmp(o.currency, p->shop.currency)) {
+	if (strcmp(o->currency, p->shop.currency)) {
 		reject(res, "currency_mismatch", "the order is in %s but the shop sells in %s",
-		       o.currency, p->shop.currency);
-		goto out;
+		       o->currency, p->shop.currency);
+		return TALAD_OK;
 	}
-	if (strcmp(o.location_id, p->known_location)) {
+	if (strcmp(o->location_id, p->known_location)) {
 		struct st_location loc;
-		err = st->ops->location_get(st, o.location_id, &loc);
+		err = st->ops->location_get(st, o->location_id, &loc);
 		if (err == TALAD_ENOTFOUND) {
-			err = TALAD_OK;
-			reject(res, "unknown_location", "no location %s", o.location_id);
-			goto out;
+			reject(res, "unknown_location", "no location %s", o->location_id);
+			return TALAD_OK;
 		}
 		if (err)
-			goto out;
-		strlcpy_t(p->known_location, o.location_id, sizeof(p->known_location));
+			return err;
+		strlcpy_t(p->known_location, o->location_id, sizeof(p->known_location));
 	}
-	text = json_dumps(payload, JSON_COMPACT);
-	if (!text) {
-		reject(res, "invalid_order", "the order cannot be encoded");
-		goto out;
-	}
-	struct st_order row = {
-	    .created_at = o.created_at, .received_at = p->now, .total = o.cart.total, .json = text};
-	strlcpy_t(row.id, o.id, sizeof(row.id));
-	strlcpy_t(row.number, o.number, sizeof(row.number));
-	strlcpy_t(row.register_id, o.register_id, sizeof(row.register_id));
-	strlcpy_t(row.location_id, o.location_id, sizeof(row.location_id));
-	strlcpy_t(row.staff_id, o.staff_id, sizeof(row.staff_id));
+	struct st_order row = {.created_at = o->created_at,
+	                       .received_at = p->now,
+	                       .total = o->cart.total,
+	                       .json = it->payload_text};
+	strlcpy_t(row.id, o->id, sizeof(row.id));
+	strlcpy_t(row.number, o->number, sizeof(row.number));
+	strlcpy_t(row.register_id, o->register_id, sizeof(row.register_id));
+	strlcpy_t(row.location_id, o->location_id, sizeof(row.location_id));
+	strlcpy_t(row.staff_id, o->staff_id, sizeof(row.staff_id));
 	err = st->ops->order_add(st, &row);
 	if (err == TALAD_EEXIST) {
-		err = TALAD_OK;
 		res->outcome = DUPLICATE;
-		goto out;
+		return TALAD_OK;
 	}
 	if (err == TALAD_ECONFLICT) {
-		err = TALAD_OK;
 		reject(res, "duplicate_number", "another order already has the number %s",
-		       o.number);
-		goto out;
+		       o->number);
+		return TALAD_OK;
 	}
 	if (err)
-		goto out;
-	for (size_t i = 0; i < o.cart.nlines; i++) {
-		const struct cart_line *l = &o.cart.lines[i];
+		return err;
+	for (size_t i = 0; i < o->cart.nlines; i++) {
+		const struct cart_line *l = &o->cart.lines[i];
 		int tracked;
 		if (!l->variant_id[0])
 			continue;
 		if ((err = variant_tracked(p, l->variant_id, &tracked)))
-			goto out;
+			return err;
 		/* An unknown variant (deleted since the sale) books nothing. */
 		if (tracked != 1)
 			continue;
 		struct st_delta d = {.delta = -l->quantity,
 		                     .reason = "sale",
-		                     .order_id = o.id,
+		                     .order_id = o->id,
 		                     .created_at = p->now};
-		snprintf(d.id, sizeof(d.id), "%s:%zu", o.id, i + 1);
+		snprintf(d.id, sizeof(d.id), "%s:%zu", o->id, i + 1);
 		strlcpy_t(d.variant_id, l->variant_id, sizeof(d.variant_id));
-		strlcpy_t(d.location_id, o.location_id, sizeof(d.location_id));
+		strlcpy_t(d.location_id, o->location_id, sizeof(d.location_id));
 		err = st->ops->delta_add(st, &d);
-		if (err == TALAD_EEXIST) {
-			err = TALAD_OK;
+		if (err == TALAD_EEXIST)
 			continue;
-		}
 		if (err)
-			goto out;
+			return err;
 		char key[2 * ST_ID_SIZE + 1];
-		snprintf(key, sizeof(key), "%s %s", l->variant_id, o.location_id);
+		snprintf(key, sizeof(key), "%s %s", l->variant_id, o->location_id);
 		*smap_get(&p->levels, key, true) -= l->quantity;
 	}
 	res->outcome = APPLIED;
-out:
-	free(text);
-	order_release(&o);
-	return err;
+	return TALAD_OK;
 }
 
 static int apply_drawer(struct push *p, const json_t *payload, struct result *res)
@@ -518,15 +505,13 @@ static const char *outcome_name(enum outcome o)
 
 /* Applies the mutation with seq = last + 1. A non-OK return is a database
  * failure that aborts the batch; business outcomes are in res. */
-static int apply_one(struct push *p, const json_t *m, int64_t seq, struct result *res)
+static int apply_one(struct push *p, struct push_item *it, struct result *res)
 {
 	struct store *st = p->r->st;
 	const char *reg_id = p->r->reg.id;
-	const char *op_id = json_string_value(json_object_get(m, "op_id"));
-	const char *type = json_string_value(json_object_get(m, "type"));
-	const json_t *payload = json_object_get(m, "payload");
 	memset(res, 0, sizeof(*res));
-	int err = st->ops->mutation_add(st, reg_id, seq, op_id, type, "applied", p->now);
+	int err =
+	    st->ops->mutation_add(st, reg_id, it->seq, it->op_id, it->type, "applied", p->now);
 	if (err == TALAD_EEXIST) {
 		/* The same operation under another seq: already done. */
 		res->outcome = DUPLICATE;
@@ -534,111 +519,58 @@ static int apply_one(struct push *p, const json_t *m, int64_t seq, struct result
 	}
 	if (err)
 		return err;
-	if (!strcmp(type, "order.create"))
-		err = apply_order(p, payload, res);
-	else if (!strcmp(type, "drawer.open"))
-		err = apply_drawer(p, payload, res);
-	else if (!strcmp(type, "receipt.email"))
-		err = apply_mail(p, op_id, payload, res);
+	if (!strcmp(it->type, "order.create"))
+		err = apply_order(p, it, res);
+	else if (!strcmp(it->type, "drawer.open"))
+		err = apply_drawer(p, it->payload, res);
+	else if (!strcmp(it->type, "receipt.email"))
+		err = apply_mail(p, it->op_id, it->payload, res);
 	else
-		reject(res, "unknown_type", "unknown mutation type '%s'", type);
+		reject(res, "unknown_type", "unknown mutation type '%s'", it->type);
 	if (err)
 		return err;
 	if (res->outcome == APPLIED)
 		return TALAD_OK;
-	if ((err = st->ops->mutation_set_status(st, reg_id, seq, outcome_name(res->outcome))))
+	if ((err = st->ops->mutation_set_status(st, reg_id, it->seq, outcome_name(res->outcome))))
 		return err;
 	if (res->outcome != REJECTED)
 		return TALAD_OK;
-	log_warnx("push: register %s seq %" PRId64 " %s rejected: %s: %s", p->r->reg.code, seq,
-	          type, res->code, res->message);
-	char *text = json_dumps(payload, JSON_COMPACT | JSON_ENCODE_ANY);
-	struct st_rejection rj = {
-	    .seq = seq, .message = res->message, .payload = text, .created_at = p->now};
+	log_warnx("push: register %s seq %" PRId64 " %s rejected: %s: %s", p->r->reg.code, it->seq,
+	          it->type, res->code, res->message);
+	struct st_rejection rj = {.seq = it->seq,
+	                          .message = res->message,
+	                          .payload = it->payload_text,
+	                          .created_at = p->now};
 	strlcpy_t(rj.register_id, reg_id, sizeof(rj.register_id));
-	strlcpy_t(rj.op_id, op_id, sizeof(rj.op_id));
-	strlcpy_t(rj.type, type, sizeof(rj.type));
+	strlcpy_t(rj.op_id, it->op_id, sizeof(rj.op_id));
+	strlcpy_t(rj.type, it->type, sizeof(rj.type));
 	strlcpy_t(rj.code, res->code, sizeof(rj.code));
-	err = st->ops->rejection_add(st, &rj);
-	free(text);
-	return err;
-}
-
-/* Checks the body's shape before anything is applied: a malformed batch is
- * refused whole with 400. */
-static int check_envelope(struct api_req *r, json_t **mutations, int64_t *pending)
-{
-	static const char *const keys[] = {"register_id", "mutations", "pending", NULL};
-	static const char *const mkeys[] = {"seq", "op_id", "type", "created_at", "payload", NULL};
-	struct jerr e;
-	const char *register_id, *s;
-	bool present;
-	int64_t v, prev = 0;
-	if (jfield_known(r->body, keys, "", &e) ||
-	    jfield_uuid(r->body, "register_id", "", true, &register_id, &e) ||
-	    jfield_int(r->body, "pending", "", false, 0, 1000000000, pending, &present, &e))
-		goto bad;
-	if (!present)
-		*pending = -1;
-	if (strcmp(register_id, r->reg.id)) {
-		api_error(r, 403, "wrong_register",
-		          "register_id is not the register of this token");
-		return TALAD_EAUTH;
-	}
-	json_t *ms = json_object_get(r->body, "mutations");
-	if (!json_is_array(ms)) {
-		jfield_fail(&e, "", "mutations", ms ? "must be an array" : "is required");
-		goto bad;
-	}
-	if (json_array_size(ms) > API_PUSH_MAX) {
-		jfield_fail(&e, "", "mutations", "must hold at most %d mutations", API_PUSH_MAX);
-		goto bad;
-	}
-	size_t i;
-	json_t *m;
-	json_array_foreach(ms, i, m)
-	{
-		char pre[48];
-		snprintf(pre, sizeof(pre), "mutations[%zu].", i);
-		if (!json_is_object(m)) {
-			char key[48];
-			snprintf(key, sizeof(key), "mutations[%zu]", i);
-			jfield_fail(&e, "", key, "must be an object");
-			goto bad;
-		}
-		int64_t created;
-		if (jfield_known(m, mkeys, pre, &e) ||
-		    jfield_int(m, "seq", pre, true, 1, INT64_MAX, &v, NULL, &e) ||
-		    jfield_uuid(m, "op_id", pre, true, &s, &e) ||
-		    jfield_str(m, "type", pre, true, 1, 31, &s, &e) ||
-		    jfield_time(m, "created_at", pre, true, &created, NULL, &e))
-			goto bad;
-		if (!json_is_object(json_object_get(m, "payload"))) {
-			jfield_fail(&e, pre, "payload",
-			            json_object_get(m, "payload") ? "must be an object"
-			                                          : "is required");
-			goto bad;
-		}
-		if (i > 0 && v <= prev) {
-			jfield_fail(&e, pre, "seq", "must be greater than the seq before it");
-			goto bad;
-		}
-		prev = v;
-	}
-	*mutations = ms;
-	return TALAD_OK;
-bad:
-	api_field_error(r, &e);
-	return TALAD_EINVAL;
+	return st->ops->rejection_add(st, &rj);
 }
 
 void api_sync_push(struct api_req *r)
 {
 	struct store *st = r->st;
-	json_t *ms;
-	int64_t pending;
-	if (check_envelope(r, &ms, &pending))
+	struct push_batch batch;
+	struct jerr e;
+	int64_t t0 = time_mono_ms(), t1 = 0, t2 = 0, t3 = 0;
+	switch (pushparse_body(r->h->body, r->h->body_len, API_PUSH_MAX, &batch, &e)) {
+	case PUSHPARSE_OK:
+		break;
+	case PUSHPARSE_BAD_JSON:
+		api_error(r, 400, "bad_json", "%s", e.message);
 		return;
+	default:
+		api_field_error(r, &e);
+		return;
+	}
+	if (strcmp(batch.register_id, r->reg.id)) {
+		pushparse_release(&batch);
+		api_error(r, 403, "wrong_register",
+		          "register_id is not the register of this token");
+		return;
+	}
+	t1 = time_mono_ms();
 	struct push p = {.r = r, .now = time_now_ms()};
 	struct buf b = BUF_INIT(CHANGES_MAX);
 	struct jsonw w;
@@ -662,16 +594,14 @@ void api_sync_push(struct api_req *r)
 	jsonw_obj(&w);
 	jsonw_key(&w, "results");
 	jsonw_arr(&w);
-	size_t i;
-	json_t *m;
-	json_array_foreach(ms, i, m)
-	{
-		int64_t seq = json_integer_value(json_object_get(m, "seq"));
+	for (size_t i = 0; i < batch.n; i++) {
+		struct push_item *it = &batch.items[i];
+		int64_t seq = it->seq;
 		struct result res = {.outcome = DUPLICATE};
 		if (seq > last + 1)
 			break; /* a gap: nothing past it */
 		if (seq == last + 1) {
-			if ((err = apply_one(&p, m, seq, &res)))
+			if ((err = apply_one(&p, it, &res)))
 				goto db_fail;
 			last = seq;
 		}
@@ -702,13 +632,18 @@ void api_sync_push(struct api_req *r)
 			goto db_fail;
 		feed = true;
 	}
+	t2 = time_mono_ms();
 	if (last != r->reg.last_seq && (err = st->ops->register_set_seq(st, r->reg.id, last)))
 		goto db_fail;
-	if ((err = st->ops->register_touch(st, r->reg.id, p.now, pending)))
+	if ((err = st->ops->register_touch(st, r->reg.id, p.now, batch.pending)))
 		goto db_fail;
 	err = feed ? api_feed_commit(r) : st->ops->commit(st);
 	if (err)
 		goto db_fail;
+	t3 = time_mono_ms();
+	log_debug("push: register %s: %zu mutations, acked through %" PRId64 ": read in %" PRId64
+	          " ms, applied in %" PRId64 " ms, committed in %" PRId64 " ms",
+	          r->reg.code, batch.n, last, t1 - t0, t2 - t1, t3 - t2);
 	jsonw_kint(&w, "acked_through", last);
 	api_reply_w(r, 200, &w, &b);
 	goto done;
@@ -719,4 +654,5 @@ out:
 done:
 	smap_release(&p.levels);
 	smap_release(&p.variants);
+	pushparse_release(&batch);
 }

@@ -229,12 +229,14 @@ int httpd_start(const struct httpd_config *cfg, struct httpd **out, char *err, s
 	                 MHD_USE_POLL | MHD_USE_ERROR_LOG;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	/* A 1 MiB connection memory makes big reads: a push body of several
+	 * MiB arrives in a few calls instead of hundreds. */
 	h->d = MHD_start_daemon(
 	    flags, (uint16_t)port, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR,
 	    (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)512, MHD_OPTION_LISTENING_ADDRESS_REUSE,
-	    (unsigned)1, MHD_OPTION_END);
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)512, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	    (size_t)(1024 * 1024), MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
 	if (!h->d) {
 		snprintf(err, errlen, "cannot listen on %s: %s", cfg->listen,
 		         errno ? strerror(errno) : "address in use or not available");

@@ -17,6 +17,44 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+struct maint {
+	pthread_t tid;
+	struct storepool *pool;
+	pthread_mutex_t mu;
+	pthread_cond_t cond;
+	bool stop;
+};
+
+/* Runs the store's housekeeping about once a second until told to stop. */
+static void *maint_run(void *arg)
+{
+	struct maint *m = arg;
+	pthread_mutex_lock(&m->mu);
+	while (!m->stop) {
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 1;
+		pthread_cond_timedwait(&m->cond, &m->mu, &until);
+		if (m->stop)
+			break;
+		pthread_mutex_unlock(&m->mu);
+		struct store *st;
+		char err[256];
+		if (storepool_get(m->pool, &st, err, sizeof(err)) == TALAD_OK) {
+			int rc = st->ops->maintain(st);
+			if (rc && rc != TALAD_EBUSY)
+				log_warnx("maintenance: %s", talad_strerror(rc));
+			storepool_put(m->pool, st);
+		} else {
+			log_warnx("maintenance: %s", err);
+		}
+		pthread_mutex_lock(&m->mu);
+	}
+	pthread_mutex_unlock(&m->mu);
+	return NULL;
+}
 
 int serve_run(const struct serve_opts *o, char *err, size_t errlen)
 {
@@ -54,6 +92,12 @@ int serve_run(const struct serve_opts *o, char *err, size_t errlen)
 	    .listen = o->listen, .body_max = api_body_max, .handle = api_handle, .arg = &srv};
 	if ((rc = httpd_start(&cfg, &h, err, errlen)))
 		goto out;
+	struct maint m = {.pool = pool, .stop = false};
+	pthread_mutex_init(&m.mu, NULL);
+	pthread_cond_init(&m.cond, NULL);
+	bool maint_started = pthread_create(&m.tid, NULL, maint_run, &m) == 0;
+	if (!maint_started)
+		log_warnx("cannot start the maintenance thread: checkpoints stay on commits");
 	fprintf(stderr, "talad-server: %s serving http://%s/api/v1 from %s\n", shop.name, o->listen,
 	        o->data_dir);
 	int sig = 0;
@@ -61,6 +105,15 @@ int serve_run(const struct serve_opts *o, char *err, size_t errlen)
 	log_info("%s: shutting down", sig == SIGINT ? "interrupt" : "terminate");
 	changefeed_stop();
 	httpd_stop(h);
+	if (maint_started) {
+		pthread_mutex_lock(&m.mu);
+		m.stop = true;
+		pthread_cond_signal(&m.cond);
+		pthread_mutex_unlock(&m.mu);
+		pthread_join(m.tid, NULL);
+	}
+	pthread_cond_destroy(&m.cond);
+	pthread_mutex_destroy(&m.mu);
 	fprintf(stderr, "talad-server: stopped\n");
 	rc = TALAD_OK;
 out:

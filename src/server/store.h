@@ -324,6 +324,11 @@ struct store_ops {
 	int (*feed_bounds)(struct store *s, int64_t *floor, int64_t *head);
 	/* Drops all but the newest keep changes and raises floor. */
 	int (*feed_prune)(struct store *s, int64_t keep);
+
+	/* Housekeeping that a background thread runs about once a second, off
+	 * the request path (SQLite: a passive checkpoint of the write-ahead
+	 * log, so commits rarely pay for one). */
+	int (*maintain)(struct store *s);
 };
 
 struct store {

@@ -1548,6 +1548,14 @@ static int sq_feed_prune(struct store *s, int64_t keep)
 	return meta_set(q, "feed_floor", head - keep);
 }
 
+static int sq_maintain(struct store *s)
+{
+	struct sq *q = SQ(s);
+	int rc = sqlite3_wal_checkpoint_v2(q->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	return rc == SQLITE_OK ? TALAD_OK
+	                       : map_rc(q, sqlite3_extended_errcode(q->db), "checkpoint");
+}
+
 static const struct store_ops sqlite_ops = {
     .backend = "sqlite",
     .close = sq_close,
@@ -1604,6 +1612,7 @@ static const struct store_ops sqlite_ops = {
     .feed_read = sq_feed_read,
     .feed_bounds = sq_feed_bounds,
     .feed_prune = sq_feed_prune,
+    .maintain = sq_maintain,
 };
 
 static int user_version(sqlite3 *db, int *out)
@@ -1677,7 +1686,11 @@ int store_sqlite_open(const char *path, bool create, struct store **out, char *e
 	char *msg = NULL;
 	if (sqlite3_exec(db,
 	                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
-	                 "PRAGMA foreign_keys = ON; PRAGMA cache_size = -16000;",
+	                 "PRAGMA foreign_keys = ON; PRAGMA cache_size = -16000;"
+	                 /* The server checkpoints in the background (maintain);
+	                    commits only do it when the log grows past 32 MiB. */
+	                 "PRAGMA wal_autocheckpoint = 8192;"
+	                 "PRAGMA journal_size_limit = 67108864;",
 	                 NULL, NULL, &msg) != SQLITE_OK) {
 		snprintf(err, errlen, "cannot set up %s: %s", path, msg ? msg : "unknown error");
 		sqlite3_free(msg);
