@@ -17,6 +17,7 @@
 #include "register/rprint.h"
 #include "register/rstore.h"
 #include "register/rsync.h"
+#include "register/scan_lookup.h"
 
 #include <ctype.h>
 #include <getopt.h>
@@ -132,8 +133,10 @@ static int add_item(struct regcli *cli, struct rstore *st, const struct currency
 		strcpy(l.title, name);
 		l.taxable = true; /* the shop's tax applies to what it sells */
 	} else {
-		struct rstore_variant v;
-		int rc = rstore_find_variant(st, item, &v);
+		/* Barcode or SKU, the other GTIN form, or an in-store price/weight
+		   code (scan_lookup.h); a misread check digit is refused. */
+		struct scan_match m;
+		int rc = scan_lookup(st, item, &m, err, sizeof(err));
 		if (rc == TALAD_ENOTFOUND) {
 			status = regcli_fail(cli, REGCLI_EX_ERROR, "unknown_item",
 			                     "no item with barcode or SKU '%s' in this register's"
@@ -141,14 +144,21 @@ static int add_item(struct regcli *cli, struct rstore *st, const struct currency
 			                     item);
 			goto out;
 		}
+		if (rc == TALAD_EINVAL) {
+			status = regcli_fail(cli, REGCLI_EX_ERROR, "bad_barcode", "item '%s': %s",
+			                     item, err);
+			goto out;
+		}
 		if (rc) {
 			status = regcli_fail(cli, REGCLI_EX_ERROR, "store",
 			                     "cannot look '%s' up: %s", item, talad_strerror(rc));
 			goto out;
 		}
-		/* The same item scanned twice is one line of two. */
-		for (size_t i = 0; i < cart->nlines; i++) {
-			if (!strcmp(cart->lines[i].variant_id, v.id)) {
+		const struct rstore_variant *v = &m.variant;
+		/* The same item scanned twice is one line of two; in-store codes
+		   carry their own price or weight and stay lines of their own. */
+		for (size_t i = 0; i < cart->nlines && !m.instore; i++) {
+			if (!strcmp(cart->lines[i].variant_id, v->id)) {
 				int64_t q = cart->lines[i].quantity + qty;
 				if (q > CART_MAX_QUANTITY ||
 				    cart_set_quantity(cart, i, q) != TALAD_OK) {
@@ -159,11 +169,8 @@ static int add_item(struct regcli *cli, struct rstore *st, const struct currency
 				goto out;
 			}
 		}
-		strlcpy_t(l.variant_id, v.id, sizeof(l.variant_id));
-		strlcpy_t(l.sku, v.sku, sizeof(l.sku));
-		strlcpy_t(l.title, v.title, sizeof(l.title));
-		l.unit_price = v.price;
-		l.taxable = v.taxable;
+		scan_match_line(&m, &l);
+		l.quantity = qty;
 	}
 	if (cart_add_line(cart, &l, err, sizeof(err)) != TALAD_OK)
 		status = regcli_usage(cli, USAGE, "item '%s': %s", arg, err);
