@@ -25,13 +25,52 @@
 
 static volatile sig_atomic_t closing;
 
-/* What the worker's threads tell the till: read on the main thread. */
+#define PROBE_EVERY_MS   3000
+#define PROBE_TIMEOUT_MS 2000
+#define PROBE_FAILS      2 /* health checks missed before the till shows OFFLINE */
+
+/* What the worker's threads tell the till (read on the main thread), and a
+ * prober: the worker backs off for up to minutes while offline and a long
+ * poll can sit on a dead link, but the cashier must see a change of link
+ * within seconds. The prober asks /api/v1/health every few seconds; when
+ * the back office answers again it wakes the worker, and when it stops
+ * answering the till shows OFFLINE without waiting for the long poll. */
 struct till_sync {
 	struct rsync_worker *worker;
 	pthread_mutex_t mu;
+	pthread_cond_t cond;
 	bool reload;     /* a pull or snapshot may have changed the shop */
 	char error[256]; /* a failure retrying will not cure, "" for none */
+	pthread_t prober;
+	bool have_prober;
+	bool stop;
+	char url[RSTORE_URL_MAX];
+	int probe_fails; /* health checks missed in a row */
 };
+
+static void *prober_main(void *arg)
+{
+	struct till_sync *s = arg;
+	pthread_mutex_lock(&s->mu);
+	while (!s->stop) {
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_sec += PROBE_EVERY_MS / 1000;
+		pthread_cond_timedwait(&s->cond, &s->mu, &ts);
+		if (s->stop)
+			break;
+		pthread_mutex_unlock(&s->mu);
+		bool ok = regcli_probe(s->url, PROBE_TIMEOUT_MS);
+		struct rsync_state ws;
+		rsync_worker_state(s->worker, &ws);
+		if (ok && ws.known && !ws.online)
+			rsync_worker_retry_now(s->worker);
+		pthread_mutex_lock(&s->mu);
+		s->probe_fails = ok ? 0 : s->probe_fails + 1;
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
 
 static void on_signal(int sig)
 {
@@ -102,6 +141,10 @@ void till_status_refresh(struct till *t)
 		snprintf(s.error, sizeof(s.error), "%s", ws.error);
 		bool reload;
 		pthread_mutex_lock(&t->sync->mu);
+		if (s.online && t->sync->probe_fails >= PROBE_FAILS) {
+			s.online = false;
+			snprintf(s.error, sizeof(s.error), "the back office does not answer");
+		}
 		reload = t->sync->reload;
 		t->sync->reload = false;
 		if (t->sync->error[0] && !t->msg[0])
@@ -148,7 +191,9 @@ void till_draw_status(struct till *t)
 	int y = t->rows - 1;
 	const char *state;
 
-	if (t->status.syncing)
+	if (!t->pairing.logged_in)
+		state = "LOGGED OUT";
+	else if (t->status.syncing)
 		state = "SYNCING";
 	else if (!t->status.known)
 		state = "CONNECTING";
@@ -167,7 +212,7 @@ void till_draw_status(struct till *t)
 	attron(A_REVERSE | A_BOLD);
 	if (has_colors())
 		attron(COLOR_PAIR(color));
-	till_ui_textf(y, 0, 10, TILL_CENTER, "%s", state);
+	till_ui_textf(y, 0, 12, TILL_CENTER, "%s", state);
 	if (has_colors())
 		attroff(COLOR_PAIR(color));
 	attroff(A_BOLD);
@@ -178,10 +223,37 @@ void till_draw_status(struct till *t)
 		         t->status.error);
 	if (skew[0] && has_colors())
 		attron(COLOR_PAIR(2));
-	till_ui_text(y, 10, t->cols - 10, TILL_LEFT, text);
+	till_ui_text(y, 12, t->cols - 12, TILL_LEFT, text);
 	if (skew[0] && has_colors())
 		attroff(COLOR_PAIR(2));
 	attroff(A_REVERSE);
+}
+
+/* The message on two rows, broken at a space: refusals say why and what to
+ * do instead, which takes more than one row of 80 columns. */
+static void draw_msg(struct till *t)
+{
+	char first[TILL_MSG_MAX];
+	size_t len = strlen(t->msg), cut = len;
+
+	if ((int)receipt_cells(t->msg) > t->cols) {
+		cut = 0;
+		for (size_t i = 1; i < len; i++) {
+			if (t->msg[i] != ' ')
+				continue;
+			memcpy(first, t->msg, i);
+			first[i] = '\0';
+			if ((int)receipt_cells(first) > t->cols)
+				break;
+			cut = i;
+		}
+		if (cut == 0)
+			cut = len;
+	}
+	memcpy(first, t->msg, cut);
+	first[cut] = '\0';
+	till_ui_text(t->rows - 4, 0, t->cols, TILL_LEFT, first);
+	till_ui_text(t->rows - 3, 0, t->cols, TILL_LEFT, cut < len ? t->msg + cut + 1 : "");
 }
 
 void till_draw_frame(struct till *t, const char *screen, const char *keys)
@@ -202,7 +274,7 @@ void till_draw_frame(struct till *t, const char *screen, const char *keys)
 			attron(COLOR_PAIR(pair));
 		if (t->msg_kind == TILL_MSG_ERROR)
 			attron(A_BOLD);
-		till_ui_text(t->rows - 3, 0, t->cols, TILL_LEFT, t->msg);
+		draw_msg(t);
 		attroff(A_BOLD);
 		if (has_colors() && pair)
 			attroff(COLOR_PAIR(pair));
@@ -428,7 +500,24 @@ static void start_worker(struct till *t)
 		s->worker = NULL;
 		till_msg(t, TILL_MSG_ERROR,
 		         "sync worker not started: %s; sales are kept, use F6 then r to sync", err);
+		return;
 	}
+	snprintf(s->url, sizeof(s->url), "%s", t->pairing.server_url);
+	s->have_prober = pthread_create(&s->prober, NULL, prober_main, s) == 0;
+}
+
+static void stop_worker(struct till_sync *s)
+{
+	if (s->have_prober) {
+		pthread_mutex_lock(&s->mu);
+		s->stop = true;
+		pthread_cond_broadcast(&s->cond);
+		pthread_mutex_unlock(&s->mu);
+		pthread_join(s->prober, NULL);
+		s->have_prober = false;
+	}
+	rsync_worker_stop(s->worker);
+	s->worker = NULL;
 }
 
 int till_main(struct regcli *cli)
@@ -453,6 +542,11 @@ int till_main(struct regcli *cli)
 	memset(&t, 0, sizeof(t));
 	memset(&sync, 0, sizeof(sync));
 	pthread_mutex_init(&sync.mu, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&sync.cond, &ca);
+	pthread_condattr_destroy(&ca);
 	t.cli = cli;
 	t.st = st;
 	t.sync = &sync;
@@ -489,7 +583,8 @@ int till_main(struct regcli *cli)
 	till_sell(&t);
 out:
 	endwin();
-	rsync_worker_stop(sync.worker);
+	stop_worker(&sync);
+	pthread_cond_destroy(&sync.cond);
 	pthread_mutex_destroy(&sync.mu);
 	till_cart_release(&t.tc);
 	if (saved_err >= 0) {

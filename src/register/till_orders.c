@@ -93,7 +93,7 @@ static void draw_orders(struct till *t)
 	attroff(A_UNDERLINE);
 	if (v->n == 0)
 		till_ui_text(4, 2, t->cols - 4, TILL_LEFT, "no sales yet today on this register");
-	int top = 3, rows = t->rows - 3 - top;
+	int top = 3, rows = t->rows - 4 - top;
 	size_t first = v->sel >= (size_t)rows ? v->sel - (size_t)rows + 1 : 0;
 	for (size_t i = first; i < v->n && (int)(i - first) < rows; i++) {
 		const struct rstore_order_row *r = &v->rows[i];

@@ -71,11 +71,11 @@ static const char *tender_label(const struct till_tender *tt, char *buf, size_t 
 	return "?";
 }
 
+/* Short: the status bar carries the details. */
 static const char *offline_reason(const struct till *t)
 {
-	if (!t->status.known)
-		return "the back office has not answered yet";
-	return t->status.error[0] ? t->status.error : "the back office cannot be reached";
+	return t->status.known ? "the back office cannot be reached"
+	                       : "the back office has not answered yet";
 }
 
 static void draw_pay(struct till *t)
@@ -125,15 +125,14 @@ static void draw_pay(struct till *t)
 		    "g  Gift card  not available yet: needs the back office's payment gateway");
 	} else {
 		till_ui_textf(y++, 4, t->cols - 6, TILL_LEFT,
-		              "k  Card       UNAVAILABLE offline: needs the back office (%s)",
-		              offline_reason(t));
+		              "k  Card       UNAVAILABLE offline: %s", offline_reason(t));
 		till_ui_text(y++, 4, t->cols - 6, TILL_LEFT,
-		             "g  Gift card  UNAVAILABLE offline: needs the back office");
+		             "g  Gift card  UNAVAILABLE offline: it needs the back office");
 	}
 	attroff(A_DIM);
-	for (size_t i = 0; i < v->nmethods && i < METHODS_SHOWN && y < t->rows - 4; i++)
+	for (size_t i = 0; i < v->nmethods && i < METHODS_SHOWN && y < t->rows - 5; i++)
 		till_ui_textf(y++, 4, t->cols - 6, TILL_LEFT, "%zu  %s", i + 1, v->methods[i]);
-	if (v->nmethods == 0 && y < t->rows - 4)
+	if (v->nmethods == 0 && y < t->rows - 5)
 		till_ui_text(
 		    y++, 4, t->cols - 6, TILL_LEFT,
 		    "(no custom methods: the back office can add PromptPay, transfers...)");
@@ -290,7 +289,7 @@ static bool show_promptpay(struct till *t, int64_t amount)
 		till_draw_frame(t, "PROMPTPAY", "Enter: the payment arrived   Esc: cancel");
 		int side = qr->size + 4; /* a quiet zone of 2 modules */
 		int x0 = 1;
-		if (have && (side + 1) / 2 <= t->rows - 4 && side <= t->cols / 2 + 10) {
+		if (have && (side + 1) / 2 <= t->rows - 5 && side <= t->cols / 2 + 10) {
 			/* Light modules drawn as blocks on black: dark where the
 			   terminal is dark, whatever its colours. */
 			if (has_colors())
@@ -549,7 +548,7 @@ static void print_receipt(struct till *t, const struct order *o, bool after_sale
 		snprintf(done_print, sizeof(done_print), "receipt not printed: out of memory");
 		return;
 	}
-	till_ui_text(t->rows - 3, 0, t->cols, TILL_LEFT, "printing...");
+	till_ui_text(t->rows - 4, 0, t->cols, TILL_LEFT, "printing...");
 	refresh();
 	int rc;
 	if (after_sale) {
@@ -655,9 +654,9 @@ static void refuse_backoffice(struct till *t, const char *what, const struct pay
 	method_list(v, methods, sizeof(methods));
 	if (!t->status.online)
 		till_msg(t, TILL_MSG_ERROR,
-		         "%s need the back office, which cannot be reached (%s): take cash or a "
+		         "%s need the back office, which cannot be reached now: take cash or a "
 		         "custom method (%s); the sale syncs by itself later",
-		         what, offline_reason(t), methods);
+		         what, methods);
 	else
 		till_msg(t, TILL_MSG_ERROR,
 		         "%s are not available yet: they come with the payment gateway of the "

@@ -107,7 +107,7 @@ static void draw_sell(struct till *t)
 {
 	const struct cart *c = &t->tc.cart;
 	char a[MONEY_STRLEN], b[MONEY_STRLEN], d[64];
-	int top = 2, bottom = t->rows - 9; /* the lines' rows: top .. bottom */
+	int top = 2, bottom = t->rows - 11; /* the lines' rows: top .. bottom */
 	int wqty = 6, wprice = 11, wdisc = 10, wtotal = 12;
 	int witem = t->cols - 4 - wqty - wprice - wdisc - wtotal - 5;
 
@@ -150,7 +150,7 @@ static void draw_sell(struct till *t)
 			attroff(A_REVERSE);
 	}
 
-	int y = t->rows - 8;
+	int y = t->rows - 10;
 	mvhline(y, 0, ACS_HLINE, t->cols);
 	char rate[TAX_RATE_STRLEN];
 	tax_rate_format(c->tax.rate_ppm, rate);
@@ -176,8 +176,8 @@ static void draw_sell(struct till *t)
 		till_ui_text(y + 2, 42, t->cols - 43, TILL_RIGHT, b);
 	attroff(A_BOLD);
 
-	till_ui_text(t->rows - 4, 0, 21, TILL_LEFT, " Scan or type a code:");
-	till_field_draw(&code_field, t->rows - 4, 22, t->cols - 23);
+	till_ui_text(t->rows - 5, 0, 21, TILL_LEFT, " Scan or type a code:");
+	till_field_draw(&code_field, t->rows - 5, 22, t->cols - 23);
 }
 
 /* ---- actions ---- */
