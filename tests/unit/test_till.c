@@ -17,12 +17,14 @@
 #include "register/rstore.h"
 #include "register/till_cart.h"
 #include "register/till_lock.h"
+#include "register/till_qr.h"
 
 #include <jansson.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define REG_ID "01900000-0000-7000-8000-000000000001"
 #define LOC_ID "01900000-0000-7000-8000-0000000000aa"
@@ -405,6 +407,116 @@ static void test_lock_no_pins(void **state)
 	                 TALAD_ENOTFOUND);
 }
 
+/* ---- PromptPay QR ---- */
+
+/* The payload without its CRC equals want, and the CRC is right. */
+static void check_payload(const char *got, const char *want)
+{
+	size_t n = strlen(got);
+	char crc[5];
+	assert_true(n == strlen(want) + 4);
+	assert_memory_equal(got, want, n - 4);
+	snprintf(crc, sizeof(crc), "%04X", till_qr_crc16(got, n - 4));
+	assert_string_equal(got + n - 4, crc);
+}
+
+static void test_qr_payload(void **state)
+{
+	char out[TILL_QR_PAYLOAD_MAX], err[256];
+	(void)state;
+
+	/* The check value of CRC-16/CCITT-FALSE. */
+	assert_int_equal(till_qr_crc16("123456789", 9), 0x29b1);
+
+	/* A mobile number travels as 0066 and the number without its 0; no
+	   amount makes a static code (11). */
+	assert_int_equal(till_qr_promptpay("081-234-5678", 0, out, err, sizeof(err)), TALAD_OK);
+	check_payload(out, "000201010211"
+	                   "29370016A000000677010111"
+	                   "01130066812345678"
+	                   "5303764"
+	                   "5802TH"
+	                   "6304");
+	/* A tax id (13 digits) with an amount: a one-off code (12). */
+	assert_int_equal(till_qr_promptpay("0105551234567", 12345, out, err, sizeof(err)),
+	                 TALAD_OK);
+	check_payload(out, "000201010212"
+	                   "29370016A000000677010111"
+	                   "02130105551234567"
+	                   "5303764"
+	                   "5406123.45"
+	                   "5802TH"
+	                   "6304");
+	/* An e-wallet id (15 digits). */
+	assert_int_equal(till_qr_promptpay("123456789012345", 100, out, err, sizeof(err)),
+	                 TALAD_OK);
+	assert_non_null(strstr(out, "0315123456789012345"));
+	assert_non_null(strstr(out, "54041.00"));
+
+	static const char *const bad[] = {
+	    "", "12345", "1812345678", "08123456789", "08x2345678", "01055512345678"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		assert_int_equal(till_qr_promptpay(bad[i], 100, out, err, sizeof(err)),
+		                 TALAD_EINVAL);
+		assert_non_null(strstr(err, "PromptPay id"));
+	}
+	assert_int_equal(till_qr_promptpay("0812345678", -1, out, err, sizeof(err)), TALAD_EINVAL);
+}
+
+/* The matrix the till draws reads back as the payload (zbarimg, when it is
+ * installed). */
+static void test_qr_matrix(void **state)
+{
+	char payload[TILL_QR_PAYLOAD_MAX], err[256];
+	struct till_qr *qr = xcalloc(1, sizeof(*qr));
+	(void)state;
+
+	assert_int_equal(till_qr_promptpay("0812345678", 4250, payload, err, sizeof(err)),
+	                 TALAD_OK);
+	assert_int_equal(till_qr_encode(payload, qr, err, sizeof(err)), TALAD_OK);
+	/* Small enough for an 80x24 till: 2 modules a row, a 2-module quiet zone. */
+	assert_true(qr->size >= 21 && qr->size <= 37);
+	assert_true((qr->size + 4 + 1) / 2 <= 19);
+	/* The finder patterns sit in three corners. */
+	assert_true(qr->dark[0][0] && qr->dark[0][6] && qr->dark[6][0] && !qr->dark[1][1]);
+	assert_true(qr->dark[0][qr->size - 1] && qr->dark[qr->size - 1][0]);
+	assert_false(qr->dark[qr->size - 1][qr->size - 1] && qr->dark[qr->size - 2][qr->size - 2] &&
+	             qr->dark[qr->size - 3][qr->size - 3]);
+
+	if (system("command -v zbarimg >/dev/null 2>&1") != 0) {
+		free(qr);
+		return;
+	}
+	char path[] = "/tmp/talad-till-qr.XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	FILE *f = fdopen(fd, "w");
+	const int scale = 4, quiet = 4, side = (qr->size + 2 * quiet) * scale;
+	fprintf(f, "P1\n%d %d\n", side, side);
+	for (int y = 0; y < side; y++) {
+		for (int x = 0; x < side; x++) {
+			int r = y / scale - quiet, c = x / scale - quiet;
+			bool dark =
+			    r >= 0 && c >= 0 && r < qr->size && c < qr->size && qr->dark[r][c];
+			fputc(dark ? '1' : '0', f);
+		}
+		fputc('\n', f);
+	}
+	fclose(f);
+	char cmd[128], got[256] = "";
+	snprintf(cmd, sizeof(cmd), "zbarimg --raw -q %s 2>/dev/null", path);
+	FILE *z = popen(cmd, "r");
+	assert_non_null(z);
+	if (!fgets(got, sizeof(got), z))
+		got[0] = '\0';
+	got[strcspn(got, "\r\n")] = '\0';
+	pclose(z);
+	unlink(path);
+	assert_string_equal(got, payload);
+	free(qr);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -415,6 +527,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_lock_manager, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lock_duty, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lock_no_pins, setup, teardown),
+	    cmocka_unit_test(test_qr_payload),
+	    cmocka_unit_test(test_qr_matrix),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
