@@ -10,6 +10,7 @@
 #include "core/money.h"
 #include "hw/label.h"
 #include "hw/transport.h"
+#include "register/bcconfig.h"
 #include "register/scan_lookup.h"
 
 #include <errno.h>
@@ -132,48 +133,29 @@ static char *setting(struct rstore *st, const char *key)
 
 static int load_settings(struct rstore *st, struct label_settings *ls, FILE *ferr)
 {
+	static const char *const keys[] = {BCCONFIG_LABEL_SIZE, BCCONFIG_LABEL_DPMM,
+	                                   BCCONFIG_LABEL_FONT, BCCONFIG_LABEL_ZPL_FONT};
 	label_settings_init(ls);
 	int rc = 0;
-	char *v = setting(st, "label-size");
-	if (v && label_size_parse(v, &ls->width_mm, &ls->height_mm) != TALAD_OK) {
-		fprintf(ferr,
-		        "talad labels: setting label-size '%s' should be WIDTHxHEIGHT in mm, "
-		        "like 50x30\n",
-		        v);
-		rc = 1;
-	}
-	free(v);
-	v = setting(st, "label-dpmm");
-	if (v) {
-		char *end = NULL;
-		long d = strtol(v, &end, 10);
-		if (!*v || *end || d < 4 || d > 24) {
-			fprintf(
-			    ferr,
-			    "talad labels: setting label-dpmm '%s' should be the printer's dots "
-			    "per mm, 8 for 203 dpi or 12 for 300 dpi\n",
-			    v);
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		char *v = setting(st, keys[i]);
+		char err[512] = "";
+		if (!v)
+			continue;
+		if (bcconfig_check(keys[i], v, err, sizeof(err)) != TALAD_OK) {
+			fprintf(ferr, "talad labels: setting %s '%s': %s\n", keys[i], v, err);
 			rc = 1;
+		} else if (i == 0) {
+			label_size_parse(v, &ls->width_mm, &ls->height_mm);
+		} else if (i == 1) {
+			ls->dpmm = atoi(v);
+		} else if (i == 2) {
+			strlcpy_t(ls->font, v, sizeof(ls->font));
 		} else {
-			ls->dpmm = (int)d;
+			strlcpy_t(ls->zpl_font, v, sizeof(ls->zpl_font));
 		}
+		free(v);
 	}
-	free(v);
-	v = setting(st, "label-font");
-	if (v && strlcpy_t(ls->font, v, sizeof(ls->font)) >= sizeof(ls->font)) {
-		fprintf(ferr, "talad labels: setting label-font is too long\n");
-		rc = 1;
-	}
-	free(v);
-	v = setting(st, "label-zpl-font");
-	if (v && (strlcpy_t(ls->zpl_font, v, sizeof(ls->zpl_font)) >= sizeof(ls->zpl_font) ||
-	          strpbrk(v, "^~,\r\n"))) {
-		fprintf(ferr, "talad labels: setting label-zpl-font should be a printer "
-		              "font file such "
-		              "as E:ANMDJ.TTF\n");
-		rc = 1;
-	}
-	free(v);
 	return rc;
 }
 
@@ -318,7 +300,7 @@ static int choose_output(struct rstore *st, struct opts *o, char **printer_setti
 {
 	*printer_setting = NULL;
 	if (!o->out && !o->printer) {
-		*printer_setting = setting(st, "label-printer");
+		*printer_setting = setting(st, BCCONFIG_LABEL_PRINTER);
 		o->printer = *printer_setting;
 	}
 	if (!o->out && !o->printer) {

@@ -16,8 +16,16 @@ api POST "$URL/api/v1/products" "$OWNER" "$body" >/dev/null
 assert_eq 201 "$HTTP_STATUS" "create the weighed product"
 reg "$H" sync >/dev/null || fail "sync after the new product"
 
+if out=$(reg "$H" config set scale-barcode-template "20IIIIIWWWWW" 2>&1); then
+	fail "a template without its check digit was stored: $out"
+fi
+grep -q 'must end with C, the check digit' <<<"$out" || fail "bad template refused without reason: $out"
+if out=$(reg "$H" config set scanner bluetooth 2>&1); then
+	fail "a bad scanner setting was stored: $out"
+fi
 reg "$H" config set scale-barcode-template "20IIIIIWWWWWC,21IIIIIPPPPPC" >/dev/null ||
 	fail "config set scale-barcode-template"
+ok "config set checks the scanner and template settings"
 # 1.250 kg of bananas: 200004 2 01250 + check digit 2.
 sale=$(reg "$H" sell 2000042012502 --pay cash --json) || fail "sell weighed: $sale"
 assert_eq 111.25 "$(jq -r .total <<<"$sale")" "weighed total (89.00 x 1.250 kg)"

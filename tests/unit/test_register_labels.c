@@ -7,6 +7,7 @@
 #include "common/err.h"
 #include "common/xalloc.h"
 #include "core/barcode.h"
+#include "register/bcconfig.h"
 #include "register/cmd_labels.h"
 #include "register/cmd_scanner.h"
 #include "register/rstore.h"
@@ -347,7 +348,8 @@ static void test_labels_files(void **state)
 	assert_non_null(strstr(buf_str(&out), ">5.00 THB</text>"));
 	assert_int_equal(rstore_setting_set(f->st, "label-dpmm", "300"), TALAD_OK);
 	assert_int_equal(labels(f->st, &out, &err, "GUM", "--out", "-", NULL), 1);
-	assert_non_null(strstr(buf_str(&err), "setting label-dpmm '300'"));
+	assert_non_null(
+	    strstr(buf_str(&err), "setting label-dpmm '300': the printer's dots per mm"));
 	assert_int_equal(rstore_setting_unset(f->st, "label-dpmm"), TALAD_OK);
 	assert_int_equal(rstore_setting_unset(f->st, "label-size"), TALAD_OK);
 	buf_release(&out);
@@ -650,6 +652,38 @@ static void test_scanner_wedge(void **state)
 	buf_release(&err);
 }
 
+static void test_config_checks(void **state)
+{
+	(void)state;
+	char err[512] = "";
+	assert_int_equal(bcconfig_check("scanner", "evdev:/dev/input/event3", err, sizeof(err)),
+	                 TALAD_OK);
+	assert_int_equal(bcconfig_check("scanner", "bluetooth", err, sizeof(err)), TALAD_EINVAL);
+	assert_non_null(strstr(err, "expected wedge"));
+	assert_int_equal(bcconfig_check("scale-barcode-template", "2IIIIIPPPPPC", err, sizeof(err)),
+	                 TALAD_OK);
+	assert_int_equal(bcconfig_check("scale-barcode-template", "2IIIII", err, sizeof(err)),
+	                 TALAD_EINVAL);
+	assert_non_null(strstr(err, "8, 12 or 13 positions"));
+	assert_int_equal(bcconfig_check("label-size", "62x29", err, sizeof(err)), TALAD_OK);
+	assert_int_equal(bcconfig_check("label-size", "62", err, sizeof(err)), TALAD_EINVAL);
+	assert_int_equal(bcconfig_check("label-dpmm", "12", err, sizeof(err)), TALAD_OK);
+	assert_int_equal(bcconfig_check("label-dpmm", "203", err, sizeof(err)), TALAD_EINVAL);
+	assert_int_equal(bcconfig_check("label-printer", "tcp://10.0.0.9", err, sizeof(err)),
+	                 TALAD_OK);
+	assert_int_equal(bcconfig_check("label-printer", "cups:DYMO", err, sizeof(err)), TALAD_OK);
+	assert_int_equal(bcconfig_check("label-printer", "cups:", err, sizeof(err)), TALAD_EINVAL);
+	assert_int_equal(bcconfig_check("label-printer", "lpt1", err, sizeof(err)), TALAD_EINVAL);
+	assert_int_equal(bcconfig_check("label-font", "/nonexistent.ttf", err, sizeof(err)),
+	                 TALAD_EINVAL);
+	assert_int_equal(bcconfig_check("label-zpl-font", "E:ANMDJ.TTF", err, sizeof(err)),
+	                 TALAD_OK);
+	assert_int_equal(bcconfig_check("label-zpl-font", "E:A^XZ", err, sizeof(err)),
+	                 TALAD_EINVAL);
+	/* Keys that are not ours pass. */
+	assert_int_equal(bcconfig_check("printer-width", "nonsense", err, sizeof(err)), TALAD_OK);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -661,6 +695,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_labels_cups, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_scanner_serial, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_scanner_wedge, setup, teardown),
+	    cmocka_unit_test(test_config_checks),
 	};
 	/* A scanner test that waits for input must never hang the suite. */
 	alarm(60);
