@@ -78,6 +78,12 @@ int regcmd_status(struct regcli *cli, int argc, char **argv)
 		json_object_set_new(j, "sync_error",
 		                    paired && p.sync_error[0] ? json_string(p.sync_error)
 		                                              : json_null());
+		/* What the last sync (the worker, a sale's push, talad sync) saw. */
+		json_object_set_new(j, "sync_online",
+		                    paired && p.sync_updated_at ? json_boolean(p.sync_online)
+		                                                : json_null());
+		json_object_set_new(j, "sync_checked_at",
+		                    regcli_time_json(paired ? p.sync_updated_at : 0));
 		json_object_set_new(j, "home", json_string(cli->home));
 		regcli_print_json(j);
 		return REGCLI_EX_OK;

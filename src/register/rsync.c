@@ -542,9 +542,8 @@ static void lane_after(struct lane *ln, int rc, const struct rsync_result *res)
 		     res->clock_skew_ms > 0 ? "behind" : "ahead of");
 	if (skew_back)
 		emit(w, RSYNC_EV_CLOCK, "the clock agrees with the back office again");
-	if (rc == TALAD_OK && !res->pushed.applied && !res->pushed.duplicate &&
-	    !res->pushed.rejected && !res->pulled && !res->snapshot && was_online)
-		return; /* a quiet round: no need to write to the store */
+	/* A quiet long poll that came back is a successful sync too: the
+	 * store's last_sync says so for `talad status` (one write per poll). */
 	rsync_note(ln->st, rc, res);
 }
 
