@@ -274,13 +274,23 @@ int rhttp_request(struct rhttp *c, const char *method, const char *path, const c
 		r->has_server_time = true;
 
 	rc = status_code(r->status);
+	/* A redirect, or a 2xx page that is not our JSON, comes from something
+	 * between us and the back office (a Wi-Fi captive portal, a proxy): the
+	 * back office itself was not reached. */
+	if (r->status >= 300 && r->status < 400) {
+		set_error(r,
+		          "cannot reach %s: http %ld (a redirect: a captive portal or proxy in"
+		          " between, or the back office wants another address such as https://)",
+		          c->base, r->status);
+		return TALAD_EOFFLINE;
+	}
 	if (rc == TALAD_OK) {
 		if (!json_is_object(r->json)) {
 			set_error(r,
-			          "%s answered %s %s with something"
-			          " that is not a JSON object",
+			          "cannot reach %s: what answered %s %s is not the back office"
+			          " (not JSON)",
 			          c->base, method, path);
-			rc = TALAD_EPROTO;
+			rc = TALAD_EOFFLINE;
 		}
 		return rc;
 	}

@@ -69,12 +69,13 @@ void rhttp_release(struct rhttp *c);
 void rhttp_set_token(struct rhttp *c, const char *token);
 
 /* Sends method to base + path (which starts with '/') with an optional JSON
- * body. Returns TALAD_OK for a 2xx answer, and otherwise: TALAD_EOFFLINE
- * (could not connect, connection lost), TALAD_ETIMEOUT (no answer in time),
+ * body. Returns TALAD_OK for a 2xx JSON answer, and otherwise: TALAD_EOFFLINE
+ * (could not connect, connection lost, or what answered is not the back
+ * office: a redirect, a 2xx that is not JSON), TALAD_ETIMEOUT (no answer in time),
  * TALAD_EBUSY (408, 429, 5xx), TALAD_EAUTH (401, 403), TALAD_ENOTFOUND
  * (404), TALAD_ECONFLICT (409), TALAD_EGONE (410), TALAD_ETOOBIG (413 or
  * an answer over max_body), TALAD_EREFUSED (400, 422, other 4xx),
- * TALAD_EPROTO (a 2xx answer that is not JSON), TALAD_EINVAL (stopped by
+ * TALAD_EINVAL (stopped by
  * *stop or the progress callback). r is filled in every case and must be
  * released with rhttp_response_release. */
 int rhttp_request(struct rhttp *c, const char *method, const char *path, const char *body,

@@ -451,15 +451,19 @@ static bool lane_bind(struct lane *ln)
 		rsync_release(&ln->sync);
 		ln->bound = false;
 	}
+	struct rsync_worker *w = ln->w;
+	bool rebound = false;
 	if (ok && !ln->bound) {
 		rsync_init_with(&ln->sync, ln->st, p.server_url, p.token, p.register_id);
 		ln->sync.http.stop = &ln->w->stop;
+		rebound = ln->token[0] != '\0'; /* a new login, not the first bind */
 		strlcpy_t(ln->url, p.server_url, sizeof(ln->url));
 		strlcpy_t(ln->token, p.token, sizeof(ln->token));
 		ln->bound = true;
 	}
-	struct rsync_worker *w = ln->w;
 	pthread_mutex_lock(&w->mu);
+	if (rebound)
+		w->next_try_mono = 0; /* whatever failed before may work now */
 	bool was = w->state.logged_in;
 	w->state.logged_in = ok;
 	pthread_mutex_unlock(&w->mu);
@@ -501,8 +505,16 @@ static void lane_after(struct lane *ln, int rc, const struct rsync_result *res)
 	} else {
 		w->state.online = false;
 		w->state.attempt++;
-		delay =
-		    rsync_backoff_ms(w->state.attempt, res->retry_after_s, randombytes_random());
+		/* What retrying cannot cure (a refused token, an answer that
+		 * breaks the protocol) is not retried as if transient: only
+		 * after the longest wait -- so a fix on the back office still
+		 * heals it by itself -- or at once after a new login or a forced
+		 * sync. */
+		if (rhttp_retryable(rc))
+			delay = rsync_backoff_ms(w->state.attempt, res->retry_after_s,
+			                         randombytes_random());
+		else
+			delay = RSYNC_BACKOFF_MAX_MS;
 		w->next_try_mono = time_mono_ms() + delay;
 		w->state.next_try = now + delay;
 		strlcpy_t(w->state.error, res->error, sizeof(w->state.error));

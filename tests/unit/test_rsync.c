@@ -143,6 +143,16 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	pthread_mutex_lock(&f->mu);
 	int fail = f->fail_status;
 	pthread_mutex_unlock(&f->mu);
+	if (fail == 1) {
+		/* A captive portal: a web page, whatever was asked. */
+		static const char page[] = "<html><body>log in to the Wi-Fi</body></html>";
+		struct MHD_Response *r = MHD_create_response_from_buffer(
+		    sizeof(page) - 1, (void *)page, MHD_RESPMEM_PERSISTENT);
+		MHD_add_response_header(r, "Content-Type", "text/html");
+		enum MHD_Result ret = MHD_queue_response(c, 200, r);
+		MHD_destroy_response(r);
+		return ret;
+	}
 	if (fail)
 		return reply(c, fail,
 		             json_pack("{s:{s:s, s:s}}", "error", "code", "unavailable", "message",
@@ -452,6 +462,13 @@ static void test_unavailable_retry_after(void **state)
 	assert_non_null(strstr(p.sync_error, "try later"));
 	/* Retry-After is a floor under the jittered delay. */
 	assert_true(rsync_backoff_ms(1, res.retry_after_s, 0) >= 7000);
+	/* A captive portal answering in the back office's place is "cannot
+	 * reach", not a protocol error. */
+	x->f->fail_status = 1;
+	rsync_result_init(&res);
+	rc = rsync_now(&s, &res);
+	assert_int_equal(rc, TALAD_EOFFLINE);
+	assert_non_null(strstr(res.error, "not the back office"));
 	rsync_release(&s);
 	/* Not-logged-in registers have no client. */
 	assert_int_equal(rstore_set_logged_in(x->st, false), TALAD_OK);
