@@ -290,6 +290,8 @@ bool till_key_tick(const struct till_key *k)
 	return k->fn && k->ch == 0;
 }
 
+static bool wait_for_size(struct till *t);
+
 bool till_getkey(struct till *t, struct till_key *k)
 {
 	int64_t start = time_mono_ms();
@@ -317,6 +319,10 @@ bool till_getkey(struct till *t, struct till_key *k)
 		}
 		if (rc == KEY_CODE_YES && ch == KEY_RESIZE) {
 			getmaxyx(stdscr, t->rows, t->cols);
+			/* Screens assume 80x24: below that, wait (once, not nested). */
+			if ((t->rows < TILL_MIN_ROWS || t->cols < TILL_MIN_COLS) && !t->too_small &&
+			    !wait_for_size(t))
+				return false;
 			k->fn = true;
 			k->ch = 0;
 			return true;
@@ -383,20 +389,21 @@ struct help_row {
 };
 
 static const struct help_row help_rows[] = {
-    {"scan / code + Enter", "add an item (CODE*3 adds three)"},
-    {"F2  /  or s", "search by name or SKU"},
+    {"scan / code + Enter", "add an item; CODE*3 adds three"},
+    {"F2  /  s", "search by name or SKU"},
     {"F3  q   + -", "quantity of the selected line; + and - by one"},
-    {"F4  d", "discount on the line or the whole order"},
-    {"F5  p", "pay: cash, card, gift card, custom methods, split"},
-    {"F6  o", "today's orders: sync state, refresh (r), reprint, e-mail"},
-    {"F7  c", "custom line item (name and price)"},
+    {"F4  d", "discount on the line or the order"},
+    {"F5  p", "pay; F6 o today's orders; F7 c custom item"},
     {"F8  v", "void the cart (asks first)"},
-    {"F9  l", "lock: the next staff member enters their PIN"},
+    {"F9  l", "lock: the next staff member types a PIN"},
     {"Del x", "remove the selected line"},
-    {"Up Down", "select a line"},
-    {"Esc", "clear the input, or go back"},
+    {"Up Down  Esc", "select a line; clear the input or go back"},
     {"F10  Ctrl-X", "close the till (the cart is kept)"},
     {"F1  ?  h", "this help"},
+    {"pay: c", "cash (a-d: exact and round amounts)"},
+    {"pay: 1-9  x", "custom methods (PromptPay QR); x undoes"},
+    {"pay: k  g", "card, gift card (need the back office)"},
+    {"orders: r", "sync now; v view, p print, e e-mail receipt"},
 };
 
 void till_help(struct till *t, void (*redraw)(struct till *))
@@ -420,10 +427,9 @@ void till_help(struct till *t, void (*redraw)(struct till *))
 			till_ui_text(y + 1 + (int)i, x + 25, w - 27, TILL_LEFT, help_rows[i].what);
 		}
 		till_ui_text(y + h - 4, x + 2, w - 4, TILL_LEFT,
-		             "Lower-case letters are commands when the code line is empty;");
+		             "On an empty code line lower-case letters are commands; codes");
 		till_ui_text(y + h - 3, x + 2, w - 4, TILL_LEFT,
-		             "codes start with a digit or a capital. Offline: cash and custom "
-		             "methods work, card and gift card need the back office.");
+		             "start with a digit or a capital. Offline: cash and custom work.");
 		till_ui_text(y + h - 2, x + 2, w - 4, TILL_RIGHT, "any key: close help");
 		till_draw_status(t);
 		refresh();
@@ -456,20 +462,24 @@ static void setup_terminal(void)
 static bool wait_for_size(struct till *t)
 {
 	struct till_key k;
+	bool ok = true;
 	getmaxyx(stdscr, t->rows, t->cols);
+	t->too_small = true;
 	while (t->rows < TILL_MIN_ROWS || t->cols < TILL_MIN_COLS) {
 		erase();
 		mvprintw(0, 0, "The till needs a terminal of at least %dx%d; this one is %dx%d.",
 		         TILL_MIN_COLS, TILL_MIN_ROWS, t->cols, t->rows);
 		mvprintw(1, 0, "Make the window larger (F10 closes the till).");
 		refresh();
-		if (!till_getkey(t, &k))
-			return false;
-		if (k.fn && k.ch == KEY_F(10))
-			return false;
+		if (!till_getkey(t, &k) || (k.fn && k.ch == KEY_F(10))) {
+			t->quit = true;
+			ok = false;
+			break;
+		}
 		getmaxyx(stdscr, t->rows, t->cols);
 	}
-	return true;
+	t->too_small = false;
+	return ok;
 }
 
 /* Messages of the libraries and the worker would tear the screen: they go

@@ -64,7 +64,7 @@ struct till {
 	char msg[TILL_MSG_MAX];
 	enum till_msg_kind msg_kind;
 	bool quit;
-	bool help; /* the help overlay is open */
+	bool too_small; /* waiting for the terminal to grow to 80x24 */
 	int rows, cols;
 };
 

@@ -523,9 +523,24 @@ static void draw_done(struct till *t)
 		tendered += o->settlement.payments[i].tendered;
 	till_ui_money(t, tendered, a);
 	till_ui_textf(5, 2, 40, TILL_LEFT, "Received   %s", a);
+	char paid[256] = "";
+	size_t used = 0;
+	for (size_t i = 0; i < o->settlement.npayments && used < sizeof(paid); i++) {
+		const struct payment *pm = &o->settlement.payments[i];
+		till_ui_money(t, pm->amount, a);
+		int w = snprintf(paid + used, sizeof(paid) - used, "%s%s %s", i ? " + " : "",
+		                 pm->kind == TENDER_CASH   ? "cash"
+		                 : pm->kind == TENDER_CARD ? "card"
+		                                           : pm->name,
+		                 a);
+		if (w < 0)
+			break;
+		used += (size_t)w;
+	}
+	till_ui_textf(6, 2, t->cols - 4, TILL_LEFT, "Paid by    %s", paid);
 	if (o->settlement.rounding) {
 		till_ui_money(t, o->settlement.rounding, a);
-		till_ui_textf(6, 2, 40, TILL_LEFT, "Rounding   %s", a);
+		till_ui_textf(7, 2, 40, TILL_LEFT, "Rounding   %s", a);
 	}
 	till_ui_money(t, o->settlement.change, a);
 	attron(A_BOLD);

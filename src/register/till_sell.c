@@ -108,7 +108,7 @@ static void draw_sell(struct till *t)
 	const struct cart *c = &t->tc.cart;
 	char a[MONEY_STRLEN], b[MONEY_STRLEN], d[64];
 	int top = 2, bottom = t->rows - 11; /* the lines' rows: top .. bottom */
-	int wqty = 6, wprice = 11, wdisc = 10, wtotal = 12;
+	int wqty = 5, wprice = 10, wdisc = 9, wtotal = 11;
 	int witem = t->cols - 4 - wqty - wprice - wdisc - wtotal - 5;
 
 	till_draw_frame(t, "SELL",
@@ -311,7 +311,7 @@ static void search(struct till *t)
 			int y = 4 + (int)(i - first);
 			if (i == sel)
 				attron(A_REVERSE);
-			till_ui_text(y, 4, w - 36, TILL_LEFT, res[i].title);
+			till_ui_text(y, 4, w - 37, TILL_LEFT, res[i].title);
 			till_ui_text(y, w - 32, 14, TILL_LEFT, res[i].sku);
 			till_ui_money(t, res[i].price, p);
 			till_ui_text(y, w - 18, 12, TILL_RIGHT, p);
