@@ -206,11 +206,17 @@ void till_orders(struct till *t)
 	ov = &v;
 	load(t, &v);
 	int64_t loaded_at = time_mono_ms();
+	int64_t seen_pending = t->status.pending, seen_sync = t->status.last_sync;
 	for (;;) {
-		/* The sync states change under the screen as the worker pushes. */
-		if (time_mono_ms() - loaded_at >= 2000) {
+		/* The sync states change under the screen as the worker pushes:
+		 * read again when the worker's count or last sync moved (not on
+		 * every tick: a register holds months of orders). */
+		if (time_mono_ms() - loaded_at >= 2000 &&
+		    (t->status.pending != seen_pending || t->status.last_sync != seen_sync)) {
 			load(t, &v);
 			loaded_at = time_mono_ms();
+			seen_pending = t->status.pending;
+			seen_sync = t->status.last_sync;
 		}
 		draw_orders(t);
 		refresh();

@@ -22,6 +22,7 @@
 #define DISCOUNT_LIMIT_KEY     "till-discount-limit"
 #define DISCOUNT_LIMIT_DEFAULT 100000 /* 10 %, in millionths */
 #define SEARCH_MAX             50
+#define SCANNER_GAP_MS         30 /* keys closer than this come from a scanner */
 
 static struct till_field code_field;
 
@@ -612,6 +613,25 @@ static void void_cart(struct till *t)
 	till_msg(t, TILL_MSG_OK, "cart voided: nothing was sold");
 }
 
+/* A scanner types a whole code within milliseconds; a person pressing a
+ * command letter does not follow it that fast. When another key is already
+ * there, the letter starts a scanned code (Code 128 SKUs may be lower
+ * case), and the key waiting is put back. */
+static bool scanner_burst(void)
+{
+	wint_t next;
+	timeout(SCANNER_GAP_MS);
+	int rc = get_wch(&next);
+	if (rc == ERR)
+		return false;
+	if (rc == KEY_CODE_YES) {
+		ungetch((int)next);
+		return false; /* a function key after a letter: not a scanner */
+	}
+	unget_wch(next);
+	return true;
+}
+
 /* A lower-case letter on an empty code line is a command. */
 static wint_t command_of(const struct till_key *k)
 {
@@ -667,6 +687,8 @@ void till_sell(struct till *t)
 		if (till_key_tick(&k))
 			continue;
 		wint_t cmd = command_of(&k);
+		if (cmd && !k.fn && cmd != 24 && scanner_burst())
+			cmd = 0; /* a code that starts with a lower-case letter */
 		if (cmd)
 			t->msg[0] = '\0';
 		switch (cmd) {
