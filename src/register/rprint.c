@@ -267,10 +267,9 @@ int rprint_load_order(struct rstore *st, const char *id_or_number, struct order 
 	return rc;
 }
 
-/* The receipt job for o, with the drawer kick first when asked (the drawer
- * opens while the receipt prints). */
+/* The receipt job for o, without the drawer kick (deliver() adds it). */
 static int build_job(struct rstore *st, const struct rprint_config *cfg, const struct order *o,
-                     bool kick, struct buf *job, char *err, size_t errlen)
+                     struct buf *job, char *err, size_t errlen)
 {
 	struct receipt_settings rs;
 	struct currency cur;
@@ -282,16 +281,6 @@ static int build_job(struct rstore *st, const struct rprint_config *cfg, const s
 	/* Amounts are the order's own currency, whatever the shop says now. */
 	if (o->currency[0] && currency_lookup(o->currency, &cur) == TALAD_OK)
 		rs.currency = cur;
-	if (kick) {
-		rc = escpos_init(job);
-		if (rc == TALAD_OK)
-			rc = escpos_drawer_kick(job, cfg->ps.drawer_pin, cfg->ps.drawer_pulse_ms);
-		if (rc != TALAD_OK) {
-			set_err(err, errlen, "cannot build the drawer kick: %s",
-			        talad_strerror(rc));
-			return rc;
-		}
-	}
 	return escpos_receipt_order(o, &rs, &cfg->ps, job, err, errlen);
 }
 
@@ -308,11 +297,86 @@ static const char *pick_uri(const struct rprint_config *cfg, const char *uri, ch
 	return NULL;
 }
 
+/* What deliver() should do about the drawer. */
+struct kick {
+	const char *staff_id;
+	const char *reason; /* NULL: no kick */
+	bool required;      /* a failed record fails the delivery (drawer open) */
+	bool kicked;        /* out: the kick was recorded and sent */
+	char why[256];      /* out: why the drawer was not opened, when it was not */
+};
+
+/* Sends job (may be NULL) to the printer, the drawer kick first when asked.
+ * The opening is recorded only once the printer is connected and has not
+ * reported that it cannot print, so a printer that is off or out of paper
+ * leaves no opening in the log that never happened; and it is recorded
+ * before the kick is sent, so no opening ever goes unrecorded. */
+static int deliver(struct rstore *st, const struct rprint_config *cfg, const char *to,
+                   const struct buf *job, struct kick *k, char *err, size_t errlen)
+{
+	struct transport *t = NULL;
+	struct escpos_status status;
+	struct buf out = BUF_INIT(ESCPOS_JOB_MAX + 16);
+	int rc;
+
+	rc = transport_open(to, TRANSPORT_TIMEOUT_MS, &t, err, errlen);
+	if (rc != TALAD_OK)
+		return rc;
+	if (transport_can_read(t)) {
+		/* Silence is "unknown" (some interfaces swallow DLE EOT): print. */
+		rc = transport_status(t, 1000, &status, NULL, 0);
+		if (rc == TALAD_EIO) {
+			set_err(err, errlen, "printer %s closed the connection", to);
+			goto out;
+		}
+		if (escpos_status_blocking(&status)) {
+			char words[128];
+			escpos_status_words(&status, words, sizeof(words));
+			set_err(err, errlen, "printer %s reports %s",
+			        strncmp(to, "tcp://", 6) == 0 ? to + 6 : to, words);
+			rc = TALAD_EREFUSED;
+			goto out;
+		}
+	}
+	if (k && k->reason) {
+		rc = rprint_drawer_record(st, k->staff_id, k->reason, k->why, sizeof(k->why));
+		if (rc != TALAD_OK && k->required) {
+			set_err(err, errlen, "%s", k->why);
+			goto out;
+		}
+		if (rc == TALAD_OK) {
+			/* ESC p needs no ESC @ before it; the receipt that
+			 * follows starts with its own. */
+			rc = escpos_drawer_kick(&out, cfg->ps.drawer_pin, cfg->ps.drawer_pulse_ms);
+			if (rc != TALAD_OK) {
+				set_err(err, errlen, "cannot build the drawer kick");
+				goto out;
+			}
+			k->kicked = true;
+		}
+	}
+	if (job && (rc = buf_append(&out, job->data, job->len)) != TALAD_OK) {
+		set_err(err, errlen, "receipt too large");
+		goto out;
+	}
+	rc = transport_write(t, out.data, out.len, TRANSPORT_TIMEOUT_MS, err, errlen);
+	if (rc != TALAD_OK && k && k->kicked)
+		snprintf(k->why, sizeof(k->why), "the printer did not take the job");
+out:
+	if (rc != TALAD_OK && k)
+		k->kicked = false;
+	buf_release(&out);
+	transport_close(t);
+	return rc;
+}
+
 int rprint_order(struct rstore *st, const struct order *o, const char *uri, bool kick, char *err,
                  size_t errlen)
 {
 	struct rprint_config cfg;
 	struct buf job = BUF_INIT(ESCPOS_JOB_MAX);
+	char reason[RPRINT_REASON_MAX];
+	struct kick k = {o->staff_id, NULL, false, false, ""};
 	const char *to;
 	int rc;
 
@@ -322,20 +386,23 @@ int rprint_order(struct rstore *st, const struct order *o, const char *uri, bool
 	to = pick_uri(&cfg, uri, err, errlen);
 	if (!to)
 		return TALAD_ENOTFOUND;
-	rc = build_job(st, &cfg, o, kick, &job, err, errlen);
+	if (kick) {
+		snprintf(reason, sizeof(reason), "sale %s", o->number);
+		k.reason = reason;
+	}
+	rc = build_job(st, &cfg, o, &job, err, errlen);
 	if (rc == TALAD_OK)
-		rc = transport_send(to, job.data, job.len, TRANSPORT_TIMEOUT_MS, NULL, err, errlen);
+		rc = deliver(st, &cfg, to, &job, &k, err, errlen);
 	buf_release(&job);
 	return rc;
 }
 
-int rprint_drawer_record(struct rstore *st, const char *staff_id, const char *reason, char *err,
-                         size_t errlen)
+/* A reason the back office takes: 1..127 bytes of UTF-8 text, no control
+ * characters. */
+static int check_reason(const char *reason, char *err, size_t errlen)
 {
-	char id[UUID_STRLEN + 1], at[TIME_ISO_LEN + 1];
-	json_t *payload, *jreason;
 	size_t i, n = reason ? strlen(reason) : 0;
-	int rc;
+	json_t *j;
 
 	if (n == 0 || n >= RPRINT_REASON_MAX) {
 		set_err(err, errlen, "the reason must be 1 to %d bytes", RPRINT_REASON_MAX - 1);
@@ -347,11 +414,26 @@ int rprint_drawer_record(struct rstore *st, const char *staff_id, const char *re
 			return TALAD_EINVAL;
 		}
 	}
-	jreason = json_string(reason); /* NULL for invalid UTF-8 */
-	if (!jreason) {
+	j = json_string(reason); /* NULL for invalid UTF-8 */
+	if (!j) {
 		set_err(err, errlen, "the reason is not valid utf-8 text");
 		return TALAD_EINVAL;
 	}
+	json_decref(j);
+	return TALAD_OK;
+}
+
+int rprint_drawer_record(struct rstore *st, const char *staff_id, const char *reason, char *err,
+                         size_t errlen)
+{
+	char id[UUID_STRLEN + 1], at[TIME_ISO_LEN + 1];
+	json_t *payload, *jreason;
+	int rc;
+
+	rc = check_reason(reason, err, errlen);
+	if (rc != TALAD_OK)
+		return rc;
+	jreason = json_string(reason);
 	uuid_v7(id);
 	time_format_iso(time_now_ms(), at);
 	payload = json_object();
@@ -375,7 +457,7 @@ int rprint_drawer_open(struct rstore *st, const char *staff_id, const char *reas
                        char *err, size_t errlen)
 {
 	struct rprint_config cfg;
-	struct buf job = BUF_INIT(64);
+	struct kick k = {staff_id, reason, true, false, ""};
 	const char *to;
 	int rc;
 
@@ -385,23 +467,20 @@ int rprint_drawer_open(struct rstore *st, const char *staff_id, const char *reas
 	to = pick_uri(&cfg, uri, err, errlen);
 	if (!to)
 		return TALAD_ENOTFOUND;
-	rc = rprint_drawer_record(st, staff_id, reason, err, errlen);
+	/* A bad reason is refused before any device is touched. */
+	rc = check_reason(reason, err, errlen);
 	if (rc != TALAD_OK)
 		return rc;
-	rc = escpos_drawer_kick(&job, cfg.ps.drawer_pin, cfg.ps.drawer_pulse_ms);
-	if (rc == TALAD_OK)
-		rc = transport_send(to, job.data, job.len, TRANSPORT_TIMEOUT_MS, NULL, err, errlen);
-	else
-		set_err(err, errlen, "cannot build the drawer kick");
-	buf_release(&job);
-	return rc;
+	return deliver(st, &cfg, to, NULL, &k, err, errlen);
 }
 
 int rprint_after_sale(struct rstore *st, const struct order *o, FILE *msg)
 {
 	struct rprint_config cfg;
-	char err[512];
-	bool cash = false, kick;
+	struct buf job = BUF_INIT(ESCPOS_JOB_MAX);
+	char err[512], reason[RPRINT_REASON_MAX];
+	struct kick k = {o->staff_id, NULL, false, false, ""};
+	bool cash = false;
 	size_t i;
 	int rc;
 
@@ -414,32 +493,27 @@ int rprint_after_sale(struct rstore *st, const struct order *o, FILE *msg)
 	for (i = 0; i < o->settlement.npayments && i < TENDER_MAX; i++)
 		if (o->settlement.payments[i].kind == TENDER_CASH)
 			cash = true;
-	kick = cash && cfg.drawer;
+	if (cash && cfg.drawer) {
+		snprintf(reason, sizeof(reason), "sale %s", o->number);
+		k.reason = reason;
+	}
 	if (!cfg.printer[0]) {
-		if (kick) {
+		if (k.reason) {
 			fprintf(msg, "drawer not opened: no printer set (the drawer is kicked "
 			             "through it: talad config set printer URI)\n");
 			return TALAD_ENOTFOUND;
 		}
 		return TALAD_OK;
 	}
-	if (kick) {
-		char reason[RPRINT_REASON_MAX];
-		snprintf(reason, sizeof(reason), "sale %s", o->number);
-		rc = rprint_drawer_record(st, o->staff_id, reason, err, sizeof(err));
-		if (rc != TALAD_OK) {
-			/* Never an opening that is not recorded. */
-			fprintf(msg, "drawer not opened: %s\n", err);
-			kick = false;
-		}
-	}
-	rc = rprint_order(st, o, NULL, kick, err, sizeof(err));
-	if (rc != TALAD_OK) {
+	rc = build_job(st, &cfg, o, &job, err, sizeof(err));
+	if (rc == TALAD_OK)
+		rc = deliver(st, &cfg, cfg.printer, &job, &k, err, sizeof(err));
+	buf_release(&job);
+	if (rc != TALAD_OK)
 		fprintf(msg, "receipt not printed: %s; reprint with: talad receipt print %s\n", err,
 		        o->number);
-		if (kick)
-			fprintf(msg, "drawer not opened: the printer did not take the job\n");
-	}
+	if (k.reason && !k.kicked)
+		fprintf(msg, "drawer not opened: %s\n", k.why[0] ? k.why : err);
 	return rc;
 }
 

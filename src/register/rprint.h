@@ -63,32 +63,37 @@ int rprint_receipt_settings(struct rstore *st, const struct rprint_config *cfg,
 int rprint_load_order(struct rstore *st, const char *id_or_number, struct order *o, char *err,
                       size_t errlen);
 
-/* Prints the receipt of o on uri (NULL: the printer setting). With kick, the
- * drawer kick goes first in the same job (the caller has recorded it).
- * TALAD_OK; TALAD_ENOTFOUND when no printer is set; otherwise what
- * escpos/transport return, with the reason in err. */
+/* Prints the receipt of o on uri (NULL: the printer setting). With kick,
+ * the drawer is kicked first in the same job and the opening recorded
+ * ("sale R01-000042"), once the printer is connected and has not reported
+ * that it cannot print. TALAD_OK; TALAD_ENOTFOUND when no printer is set;
+ * TALAD_EREFUSED when the printer reports paper out, cover open ...;
+ * otherwise what escpos/transport return, with the reason in err. */
 int rprint_order(struct rstore *st, const struct order *o, const char *uri, bool kick, char *err,
                  size_t errlen);
 
-/* Records a drawer opening (outbox row "drawer.open" with {id, staff_id,
- * reason, opened_at}: staff_id null when unknown, opened_at ISO 8601 UTC)
- * and then kicks the drawer through the printer. The record is written
- * first, so an opening can never go unrecorded; a kick that fails is
- * reported (the drawer can still be opened with its key). TALAD_OK;
- * TALAD_EINVAL (empty or over-long reason); TALAD_ENOTFOUND (no printer);
- * TALAD_ESTATE (never paired); or the transport's error. */
+/* Opens the drawer through the printer ("no sale"): connects, reads the
+ * status where the transport answers, records the opening (outbox row
+ * "drawer.open" with {id, staff_id, reason, opened_at}: staff_id null when
+ * unknown, opened_at ISO 8601 UTC) and only then sends the kick. So an
+ * opening is never missing from the log, and a printer that is off or out
+ * of paper leaves no opening that never happened (only a link that fails in
+ * the middle of the kick can). TALAD_OK; TALAD_EINVAL (empty, over-long or
+ * non-text reason); TALAD_ENOTFOUND (no printer); TALAD_ESTATE (never
+ * paired); TALAD_EREFUSED (printer status); or the transport's error. */
 int rprint_drawer_open(struct rstore *st, const char *staff_id, const char *reason, const char *uri,
                        char *err, size_t errlen);
 
-/* Records a drawer opening without kicking (used when the kick travels in a
- * receipt job). */
+/* Records a drawer opening in the outbox without kicking (deliver() calls
+ * it just before the kick). Same codes as rprint_drawer_open. */
 int rprint_drawer_record(struct rstore *st, const char *staff_id, const char *reason, char *err,
                          size_t errlen);
 
 /* After a committed sale: prints the receipt when a printer is set, and
- * kicks (and records) the drawer when the sale took cash and `drawer` is on.
- * Failures are told to the cashier on msg ("receipt not printed: <reason>;
- * reprint with: talad receipt print R01-000042") and returned, but the sale
+ * kicks the drawer (recording the opening as rprint_order does) when the
+ * sale took cash and `drawer` is on. Failures are told to the cashier on
+ * msg ("receipt not printed: <reason>; reprint with: talad receipt print
+ * R01-000042", "drawer not opened: <reason>") and returned, but the sale
  * stands: callers must not turn them into a failed sale. */
 int rprint_after_sale(struct rstore *st, const struct order *o, FILE *msg);
 

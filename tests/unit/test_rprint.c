@@ -252,9 +252,10 @@ static void test_failed_print_keeps_sale(void **state)
 	struct escpos_doc doc;
 	struct sockaddr_in a;
 	socklen_t alen = sizeof(a);
-	char *msg = NULL, uri[64], want[256], err[256];
+	char *msg = NULL, uri[64], want[512], err[256];
 	size_t msglen;
 	FILE *m;
+	json_t *row;
 	int fd, port;
 
 	/* A loopback port nobody listens on. */
@@ -268,6 +269,7 @@ static void test_failed_print_keeps_sale(void **state)
 	close(fd);
 	snprintf(uri, sizeof(uri), "tcp://127.0.0.1:%d", port);
 	set(f->st, "printer", uri);
+	set(f->st, "drawer", "on");
 
 	sell(f->st, &o, true);
 	m = open_memstream(&msg, &msglen);
@@ -275,10 +277,14 @@ static void test_failed_print_keeps_sale(void **state)
 	fclose(m);
 	snprintf(want, sizeof(want),
 	         "receipt not printed: cannot connect to printer 127.0.0.1:%d: Connection "
-	         "refused; reprint with: talad receipt print R01-000001\n",
-	         port);
+	         "refused; reprint with: talad receipt print R01-000001\n"
+	         "drawer not opened: cannot connect to printer 127.0.0.1:%d: Connection "
+	         "refused\n",
+	         port, port);
 	assert_string_equal(msg, want);
 	free(msg);
+	/* The drawer never opened, so no opening is in the log. */
+	assert_int_equal(outbox_rows(f->st, "drawer.open", &row), 0);
 
 	/* The sale is there; a reprint to another printer works. */
 	order_init(&again, NULL);
