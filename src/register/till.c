@@ -7,6 +7,7 @@
 #include "common/err.h"
 #include "common/timeutil.h"
 #include "core/receipt.h"
+#include "register/rhttp.h"
 #include "register/rsync.h"
 #include "register/till_lock.h"
 
@@ -25,8 +26,9 @@
 
 static volatile sig_atomic_t closing;
 
-#define PROBE_EVERY_MS   3000
-#define PROBE_TIMEOUT_MS 2000
+#define PROBE_ONLINE_MS  3000 /* between health checks while online */
+#define PROBE_OFFLINE_MS 2000 /* and while offline */
+#define PROBE_TIMEOUT_MS 1500
 #define PROBE_FAILS      2 /* health checks missed before the till shows OFFLINE */
 
 /* What the worker's threads tell the till (read on the main thread), and a
@@ -48,27 +50,47 @@ struct till_sync {
 	int probe_fails; /* health checks missed in a row */
 };
 
+/* Worst cases: a hung back office shows OFFLINE after two missed checks,
+ * within 2 * (PROBE_ONLINE_MS + PROBE_TIMEOUT_MS) = 9 s; a returning one
+ * wakes the worker within PROBE_OFFLINE_MS + a round trip. One connection
+ * kept alive across checks, so this costs a request, not a handshake. */
 static void *prober_main(void *arg)
 {
 	struct till_sync *s = arg;
+	struct rhttp http;
+	const struct rhttp_limits lim = {PROBE_TIMEOUT_MS, PROBE_TIMEOUT_MS, 0, 1 << 16};
+	bool online = true;
+
+	rhttp_init(&http, s->url, NULL);
 	pthread_mutex_lock(&s->mu);
 	while (!s->stop) {
 		struct timespec ts;
+		int64_t ms = online ? PROBE_ONLINE_MS : PROBE_OFFLINE_MS;
 		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_sec += PROBE_EVERY_MS / 1000;
+		ts.tv_sec += ms / 1000;
+		ts.tv_nsec += (ms % 1000) * 1000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
 		pthread_cond_timedwait(&s->cond, &s->mu, &ts);
 		if (s->stop)
 			break;
 		pthread_mutex_unlock(&s->mu);
-		bool ok = regcli_probe(s->url, PROBE_TIMEOUT_MS);
+		struct rhttp_response r;
+		rhttp_request(&http, "GET", "/api/v1/health", NULL, &lim, &r);
+		bool ok = r.status >= 200 && r.status < 300;
+		rhttp_response_release(&r);
 		struct rsync_state ws;
 		rsync_worker_state(s->worker, &ws);
+		online = ws.online;
 		if (ok && ws.known && !ws.online)
 			rsync_worker_retry_now(s->worker);
 		pthread_mutex_lock(&s->mu);
 		s->probe_fails = ok ? 0 : s->probe_fails + 1;
 	}
 	pthread_mutex_unlock(&s->mu);
+	rhttp_release(&http);
 	return NULL;
 }
 

@@ -28,7 +28,6 @@ struct pay_view {
 };
 
 static struct pay_view *view; /* for the redraw callbacks of prompts */
-static struct till *view_till;
 
 static int64_t paid_so_far(const struct till *t)
 {
@@ -140,7 +139,6 @@ static void draw_pay(struct till *t)
 
 static void redraw_pay(struct till *t)
 {
-	(void)view_till;
 	draw_pay(t);
 }
 
@@ -689,7 +687,6 @@ bool till_pay(struct till *t)
 	if (rstore_payment_methods(t->st, &v.methods, &v.nmethods) != TALAD_OK)
 		till_msg(t, TILL_MSG_ERROR, "cannot read the custom payment methods");
 	view = &v;
-	view_till = t;
 	if (cart_price(&t->tc.cart, err, sizeof(err)) != TALAD_OK) {
 		till_msg(t, TILL_MSG_ERROR, "cannot price the cart: %s", err);
 		goto back;

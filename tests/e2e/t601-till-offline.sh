@@ -2,7 +2,8 @@
 # The till through an outage, no key pressed to notice it: the back office
 # stopped -> OFFLINE within 10 s and card shown unavailable with the reason;
 # a cash sale offline -> pending: 1; the back office started again ->
-# ONLINE and pending: 0 within 30 s, the order there exactly once.
+# ONLINE and pending: 0 within 30 s, the order there exactly once; a hung
+# back office is shown OFFLINE within 10 s as well.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/till-lib.sh"
 
@@ -39,3 +40,11 @@ orders=$(server_orders)
 assert_eq 1 "$(jq length <<<"$orders")" "orders on the back office"
 orders_once "$orders"
 ok "back online, pending 0, the order arrived once"
+
+# A back office that hangs (paused, not closed) is noticed too, although the
+# worker's long poll is silent by design.
+kill -STOP "$SERVER_PID"
+expect 10 "OFFLINE" "OFFLINE within 10 s of the back office hanging"
+kill -CONT "$SERVER_PID"
+expect 15 "ONLINE +pending: 0" "online again once it answers"
+ok "a hung back office shows OFFLINE, and ONLINE when it answers again"
