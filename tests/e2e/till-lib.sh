@@ -9,17 +9,22 @@ TMUX_SOCK="talad-till-$$"
 TILL_PID=
 trap 'tmux -L "$TMUX_SOCK" kill-server 2>/dev/null || true; cleanup' EXIT
 
-# till_start HOME: opens the till of the register at HOME in a fresh window.
+# till_start HOME: opens the till of the register at HOME in a fresh window
+# (prefixed with $TILL_WRAP when set, e.g. a faketime command).
 till_start() {
 	tmux -L "$TMUX_SOCK" kill-session -t till 2>/dev/null || true
 	tmux -L "$TMUX_SOCK" new-session -d -s till -x 100 -y 30 \
 		-e LANG=C.UTF-8 -e LC_ALL=C.UTF-8 -e TERM=xterm-256color \
-		"$TALAD --home '$1'; echo TILL-EXITED \$?; sleep 600"
+		"${TILL_WRAP:-} $TALAD --home '$1'; echo TILL-EXITED \$?; sleep 600"
 	TILL_PID=$(tmux -L "$TMUX_SOCK" display -p -t till '#{pane_pid}')
-	# The pane runs a shell that waits for talad: the till is its child.
-	local child
+	# The pane runs a shell that waits for talad: the till is its child
+	# (or grandchild, under a wrapper).
+	local child p
 	for _ in $(seq 1 50); do
 		child=$(pgrep -P "$TILL_PID" -x talad || true)
+		for p in $(pgrep -P "$TILL_PID" || true); do
+			[ -n "$child" ] || child=$(pgrep -P "$p" -x talad || true)
+		done
 		[ -n "$child" ] && break
 		sleep 0.1
 	done
