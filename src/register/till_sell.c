@@ -234,6 +234,38 @@ static void stock_note(struct till *t, const struct rstore_variant *v, int64_t q
 	}
 }
 
+/* A keyboard-wedge scanner types the keys of its digits; with the Thai
+ * Kedmanee layout active they arrive as the Thai letters on those keys.
+ * Such a code is read back as digits. True when text was of that kind. */
+static bool thai_layout_digits(const char *text, char *out, size_t len)
+{
+	static const wchar_t keys[] = L"\u0e08\u0e45/-\u0e20\u0e16\u0e38\u0e36\u0e04\u0e15";
+	mbstate_t ps;
+	const char *p = text, *end = text + strlen(text);
+	size_t o = 0;
+	bool thai = false;
+
+	memset(&ps, 0, sizeof(ps));
+	while (p < end) {
+		wchar_t w;
+		size_t n = mbrtowc(&w, p, (size_t)(end - p), &ps);
+		if (n == (size_t)-1 || n == (size_t)-2 || n == 0 || o + 1 >= len)
+			return false;
+		const wchar_t *k = w >= L'0' && w <= L'9' ? NULL : wcschr(keys, w);
+		if (w >= L'0' && w <= L'9')
+			out[o++] = (char)w;
+		else if (k && w != 0)
+			out[o++] = (char)('0' + (k - keys));
+		else
+			return false;
+		if (w >= 0x0e00 && w <= 0x0e7f)
+			thai = true;
+		p += n;
+	}
+	out[o] = '\0';
+	return thai && o > 0;
+}
+
 static void sell_code(struct till *t, const char *text)
 {
 	char code[4 * TILL_INPUT_MAX + 1], err[256];
@@ -256,6 +288,19 @@ static void sell_code(struct till *t, const char *text)
 		qty = q;
 	}
 	int rc = scan_lookup(t->st, code, &m, err, sizeof(err));
+	char digits[sizeof(code)];
+	if (rc != TALAD_OK && thai_layout_digits(code, digits, sizeof(digits))) {
+		rc = scan_lookup(t->st, digits, &m, err, sizeof(err));
+		if (rc == TALAD_OK) {
+			scan_match_line(&m, &l);
+			add_line(t, &l, qty);
+			stock_note(t, &m.variant, qty);
+			size_t n = strlen(t->msg);
+			snprintf(t->msg + n, sizeof(t->msg) - n,
+			         " (read as %s: the keyboard layout is Thai)", digits);
+			return;
+		}
+	}
 	if (rc == TALAD_ENOTFOUND) {
 		int64_t n = 0;
 		rstore_catalog_count(t->st, &n);

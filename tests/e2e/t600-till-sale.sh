@@ -76,6 +76,20 @@ expect 5 "R01-000001 .* synced" "the order, synced, on the orders screen"
 keys Escape
 expect 5 "Scan or type a code" "back on the sell screen"
 
+# A wedge scanner typing under the Thai keyboard layout sends the Thai
+# letters of the digit keys: the code is read back as digits.
+thai=$(python3 -c 'import sys; m="\u0e08\u0e45/-\u0e20\u0e16\u0e38\u0e36\u0e04\u0e15"; print("".join(m[int(c)] for c in sys.argv[1]))' "$b1")
+type_text "$thai"
+keys Enter
+expect 5 "read as $b1" "a Thai-layout scan"
+expect 5 "Items 1 "
+keys F8
+expect 5 "Void this cart" "void asks first"
+keys y
+expect 5 "cart voided: nothing was sold"
+expect 5 "Items 0 "
+ok "Thai keyboard layout scan, then the cart voided"
+
 # F10 closes the till cleanly.
 keys F10
 wait_until 10 till_exited || fail "F10 did not close the till"
