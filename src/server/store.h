@@ -163,14 +163,23 @@ struct st_drawer {
 	int64_t received_at;
 };
 
+/* A receipt to e-mail, and where mail-out (server/mailer.c) is with it:
+ * queued -> sending (claimed with a lease) -> sent | queued again (retry
+ * later) | failed (permanent refusal or given up). */
 struct st_mail {
 	int64_t n;
-	char op_id[ST_ID_SIZE];
-	char register_id[ST_ID_SIZE];
+	char op_id[ST_ID_SIZE];       /* the receipt.email mutation, or made by the admin API */
+	char register_id[ST_ID_SIZE]; /* "" when staff asked through the admin API */
 	char order_id[ST_ID_SIZE];
 	char email[ST_EMAIL_MAX];
-	char status[ST_CODE_MAX]; /* "queued" until mail-out exists */
+	char status[ST_CODE_MAX]; /* "queued", "sending", "sent", "failed" */
 	int64_t created_at;
+	char staff_id[ST_ID_SIZE]; /* who asked through the admin API, else "" */
+	int attempts;              /* claims so far; also names the current claim */
+	int64_t next_attempt_at;   /* queued: not before this (ms; 0: at once) */
+	int64_t lease_until;       /* sending: another worker may claim it after this */
+	int64_t sent_at;           /* sent: when the SMTP server accepted it, else 0 */
+	char error[ST_TEXT_MAX];   /* the last failure, "" for none */
 };
 
 struct st_paymethod {
@@ -306,8 +315,32 @@ struct store_ops {
 	/* TALAD_EEXIST when the drawer event id was stored already. */
 	int (*drawer_add)(struct store *s, const struct st_drawer *d);
 	int (*drawer_list)(struct store *s, int64_t before, int limit, st_drawer_cb cb, void *arg);
+	/* A receipt mail is UNIQUE by (order_id, email), the address compared
+	 * without regard to ASCII case: TALAD_EEXIST for the same op_id or the
+	 * same receipt to the same address again. Stored with m's status,
+	 * next_attempt_at and staff_id. */
 	int (*mail_add)(struct store *s, const struct st_mail *m);
 	int (*mail_list)(struct store *s, int64_t before, int limit, st_mail_cb cb, void *arg);
+	/* The mail of an order to an address (any status); TALAD_ENOTFOUND. */
+	int (*mail_find)(struct store *s, const char *order_id, const char *email,
+	                 struct st_mail *out);
+	/* When a mail can next be claimed: the earliest next_attempt_at of the
+	 * queued mails and lease_until of the sending ones. TALAD_ENOTFOUND
+	 * when none is queued or sending. */
+	int (*mail_next_due)(struct store *s, int64_t *due_at);
+	/* Claims the oldest due mail -- queued with next_attempt_at <= now, or
+	 * sending with a lease that ended by now (its worker died) -- in one
+	 * statement: status "sending", lease_until, attempts + 1. out is the
+	 * claimed row. TALAD_ENOTFOUND when none is due. */
+	int (*mail_claim)(struct store *s, int64_t now, int64_t lease_until, struct st_mail *out);
+	/* Ends the claim named by m->n and m->attempts with m->status: "sent"
+	 * (m->sent_at), "queued" (m->next_attempt_at, m->error) or "failed"
+	 * (m->error). TALAD_ECONFLICT when the claim is no longer held (its
+	 * lease ended and another worker claimed the mail). */
+	int (*mail_settle)(struct store *s, const struct st_mail *m);
+	/* Queues a failed mail again, due at now, attempts from 0.
+	 * TALAD_ECONFLICT when mail n is not there or not failed. */
+	int (*mail_requeue)(struct store *s, int64_t n, int64_t now);
 
 	/* The change feed. Changes get increasing seqs in commit order (the
 	 * backend must guarantee that a reader never passes a change that

@@ -75,6 +75,19 @@ static const char *const migrations[] = {
     " status TEXT NOT NULL, created_at INTEGER NOT NULL);"
     "CREATE TABLE changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, type TEXT NOT NULL,"
     " location_id TEXT, data TEXT NOT NULL);",
+    /* 2: mail-out -- a claim with a lease, retries, one mail per receipt
+       and address (a receipt queued twice before this keeps its first). */
+    "ALTER TABLE mail_queue ADD COLUMN staff_id TEXT;"
+    "ALTER TABLE mail_queue ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE mail_queue ADD COLUMN next_attempt_at INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE mail_queue ADD COLUMN lease_until INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE mail_queue ADD COLUMN sent_at INTEGER;"
+    "ALTER TABLE mail_queue ADD COLUMN last_error TEXT;"
+    "DELETE FROM mail_queue WHERE n NOT IN"
+    " (SELECT MIN(n) FROM mail_queue GROUP BY order_id, email COLLATE NOCASE);"
+    "CREATE UNIQUE INDEX mail_queue_receipt ON mail_queue (order_id, email COLLATE NOCASE);"
+    "CREATE INDEX mail_queue_open ON mail_queue (next_attempt_at)"
+    " WHERE status IN ('queued', 'sending');",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -137,6 +150,11 @@ enum {
 	Q_DRAWER_LIST,
 	Q_MAIL_ADD,
 	Q_MAIL_LIST,
+	Q_MAIL_FIND,
+	Q_MAIL_NEXT_DUE,
+	Q_MAIL_CLAIM,
+	Q_MAIL_SETTLE,
+	Q_MAIL_REQUEUE,
 	Q_FEED_APPEND,
 	Q_FEED_READ,
 	Q_FEED_HEAD,
@@ -152,6 +170,9 @@ enum {
 #define ORDER_COLS                                                                                 \
 	"o.n, o.id, o.number, o.register_id, COALESCE(r.code, ''), o.location_id, o.staff_id, "    \
 	"o.created_at, o.received_at, o.total, o.json"
+#define MAIL_COLS                                                                                  \
+	"n, op_id, register_id, order_id, email, status, created_at, staff_id, attempts, "         \
+	"next_attempt_at, lease_until, sent_at, last_error"
 #define PRODUCT_SELECT                                                                             \
 	"SELECT p.id, p.title, v.id, v.sku, v.barcode, v.title, v.price, v.taxable, v.tracked, "   \
 	"COALESCE(l.available, 0), p.rowid FROM products p LEFT JOIN variants v ON v.product_id "  \
@@ -260,9 +281,24 @@ static const char *const sql[Q_COUNT] = {
     [Q_DRAWER_LIST] = "SELECT n, id, register_id, staff_id, reason, opened_at, received_at "
                       "FROM drawer_events WHERE n < ?1 ORDER BY n DESC LIMIT ?2",
     [Q_MAIL_ADD] = "INSERT INTO mail_queue (op_id, register_id, order_id, email, status, "
-                   "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    [Q_MAIL_LIST] = "SELECT n, op_id, register_id, order_id, email, status, created_at "
-                    "FROM mail_queue WHERE n < ?1 ORDER BY n DESC LIMIT ?2",
+                   "created_at, staff_id, next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [Q_MAIL_LIST] = "SELECT " MAIL_COLS " FROM mail_queue WHERE n < ?1 ORDER BY n DESC LIMIT ?2",
+    [Q_MAIL_FIND] = "SELECT " MAIL_COLS " FROM mail_queue "
+                    "WHERE order_id = ?1 AND email = ?2 COLLATE NOCASE",
+    [Q_MAIL_NEXT_DUE] = "SELECT MIN(CASE status WHEN 'queued' THEN next_attempt_at "
+                        "ELSE lease_until END) FROM mail_queue "
+                        "WHERE status IN ('queued', 'sending')",
+    [Q_MAIL_CLAIM] = "UPDATE mail_queue SET status = 'sending', lease_until = ?2, "
+                     "attempts = attempts + 1 WHERE n = (SELECT n FROM mail_queue "
+                     "WHERE status IN ('queued', 'sending') AND "
+                     "((status = 'queued' AND next_attempt_at <= ?1) OR "
+                     "(status = 'sending' AND lease_until <= ?1)) ORDER BY n LIMIT 1) "
+                     "RETURNING " MAIL_COLS,
+    [Q_MAIL_SETTLE] = "UPDATE mail_queue SET status = ?3, next_attempt_at = ?4, sent_at = ?5, "
+                      "last_error = ?6, lease_until = 0 "
+                      "WHERE n = ?1 AND attempts = ?2 AND status = 'sending'",
+    [Q_MAIL_REQUEUE] = "UPDATE mail_queue SET status = 'queued', next_attempt_at = ?2, "
+                       "attempts = 0, lease_until = 0 WHERE n = ?1 AND status = 'failed'",
     [Q_FEED_APPEND] = "INSERT INTO changes (type, location_id, data) VALUES (?1, ?2, ?3)",
     [Q_FEED_READ] = "SELECT seq, type, data FROM changes WHERE seq > ?1 AND "
                     "(location_id IS NULL OR location_id = ?2) ORDER BY seq LIMIT ?3",
@@ -1442,7 +1478,27 @@ static int sq_mail_add(struct store *s, const struct st_mail *m)
 	btext(st, 4, m->email, false);
 	btext(st, 5, m->status, false);
 	sqlite3_bind_int64(st, 6, m->created_at);
+	btext(st, 7, m->staff_id, true);
+	sqlite3_bind_int64(st, 8, m->next_attempt_at);
 	return exec_done(q, st, "mail");
+}
+
+static void read_mail(sqlite3_stmt *st, struct st_mail *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->n = sqlite3_column_int64(st, 0);
+	ctext(st, 1, m->op_id, sizeof(m->op_id));
+	ctext(st, 2, m->register_id, sizeof(m->register_id));
+	ctext(st, 3, m->order_id, sizeof(m->order_id));
+	ctext(st, 4, m->email, sizeof(m->email));
+	ctext(st, 5, m->status, sizeof(m->status));
+	m->created_at = sqlite3_column_int64(st, 6);
+	ctext(st, 7, m->staff_id, sizeof(m->staff_id));
+	m->attempts = sqlite3_column_int(st, 8);
+	m->next_attempt_at = sqlite3_column_int64(st, 9);
+	m->lease_until = sqlite3_column_int64(st, 10);
+	m->sent_at = sqlite3_column_int64(st, 11);
+	ctext(st, 12, m->error, sizeof(m->error));
 }
 
 static int sq_mail_list(struct store *s, int64_t before, int limit, st_mail_cb cb, void *arg)
@@ -1457,18 +1513,97 @@ static int sq_mail_list(struct store *s, int64_t before, int limit, st_mail_cb c
 	int r;
 	while ((r = next_row(q, st, "mail")) == 1) {
 		struct st_mail m;
-		m.n = sqlite3_column_int64(st, 0);
-		ctext(st, 1, m.op_id, sizeof(m.op_id));
-		ctext(st, 2, m.register_id, sizeof(m.register_id));
-		ctext(st, 3, m.order_id, sizeof(m.order_id));
-		ctext(st, 4, m.email, sizeof(m.email));
-		ctext(st, 5, m.status, sizeof(m.status));
-		m.created_at = sqlite3_column_int64(st, 6);
+		read_mail(st, &m);
 		if ((err = cb(arg, &m)) != TALAD_OK)
 			break;
 	}
 	done(st);
 	return r < 0 ? r : err;
+}
+
+static int sq_mail_find(struct store *s, const char *order_id, const char *email,
+                        struct st_mail *out)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_MAIL_FIND, &st);
+	if (err)
+		return err;
+	btext(st, 1, order_id, false);
+	btext(st, 2, email, false);
+	if ((err = first_row(q, st, "mail")))
+		return err;
+	read_mail(st, out);
+	done(st);
+	return TALAD_OK;
+}
+
+static int sq_mail_next_due(struct store *s, int64_t *due_at)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_MAIL_NEXT_DUE, &st);
+	if (err)
+		return err;
+	if ((err = first_row(q, st, "mail")))
+		return err == TALAD_ENOTFOUND ? TALAD_EDB : err;
+	bool none = sqlite3_column_type(st, 0) == SQLITE_NULL;
+	*due_at = sqlite3_column_int64(st, 0);
+	done(st);
+	return none ? TALAD_ENOTFOUND : TALAD_OK;
+}
+
+static int sq_mail_claim(struct store *s, int64_t now, int64_t lease_until, struct st_mail *out)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_MAIL_CLAIM, &st);
+	if (err)
+		return err;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, lease_until);
+	if ((err = first_row(q, st, "mail claim")))
+		return err;
+	read_mail(st, out);
+	/* Stepping to the end finishes the UPDATE. */
+	int rc = sqlite3_step(st);
+	err =
+	    rc == SQLITE_DONE ? TALAD_OK : map_rc(q, sqlite3_extended_errcode(q->db), "mail claim");
+	done(st);
+	return err;
+}
+
+static int sq_mail_settle(struct store *s, const struct st_mail *m)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_MAIL_SETTLE, &st);
+	if (err)
+		return err;
+	sqlite3_bind_int64(st, 1, m->n);
+	sqlite3_bind_int(st, 2, m->attempts);
+	btext(st, 3, m->status, false);
+	sqlite3_bind_int64(st, 4, m->next_attempt_at);
+	if (m->sent_at > 0)
+		sqlite3_bind_int64(st, 5, m->sent_at);
+	else
+		sqlite3_bind_null(st, 5);
+	btext(st, 6, m->error, true);
+	err = exec_change(q, st, "mail");
+	return err == TALAD_ENOTFOUND ? TALAD_ECONFLICT : err;
+}
+
+static int sq_mail_requeue(struct store *s, int64_t n, int64_t now)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_MAIL_REQUEUE, &st);
+	if (err)
+		return err;
+	sqlite3_bind_int64(st, 1, n);
+	sqlite3_bind_int64(st, 2, now);
+	err = exec_change(q, st, "mail");
+	return err == TALAD_ENOTFOUND ? TALAD_ECONFLICT : err;
 }
 
 /* SQLite has one writer at a time, so AUTOINCREMENT seqs are handed out in
@@ -1608,6 +1743,11 @@ static const struct store_ops sqlite_ops = {
     .drawer_list = sq_drawer_list,
     .mail_add = sq_mail_add,
     .mail_list = sq_mail_list,
+    .mail_find = sq_mail_find,
+    .mail_next_due = sq_mail_next_due,
+    .mail_claim = sq_mail_claim,
+    .mail_settle = sq_mail_settle,
+    .mail_requeue = sq_mail_requeue,
     .feed_append = sq_feed_append,
     .feed_read = sq_feed_read,
     .feed_bounds = sq_feed_bounds,
