@@ -217,7 +217,7 @@ static void add_line(struct till *t, const struct cart_line *l, int64_t qty)
 	till_cart_changed(t);
 	char p[MONEY_STRLEN];
 	till_ui_money(t, l->unit_price, p);
-	till_msg(t, TILL_MSG_OK, "added %s%s%lld x %s", l->title, " ", (long long)qty, p);
+	till_msg(t, TILL_MSG_OK, "added %s %lld x %s", l->title, (long long)qty, p);
 }
 
 static void stock_note(struct till *t, const struct rstore_variant *v, int64_t qty)
