@@ -3,6 +3,8 @@
 # paused with kill -STOP: `talad sell`, `talad status` and `talad sync` still
 # finish (bounded by generous timeouts; sync reports 75), and after a
 # restart and kill -CONT everything arrives exactly once.
+# Takes about 30 s: most of it is the register's 10 s stall limit (16 s in
+# practice with libcurl's moving average) against the paused back office.
 . "$(dirname "$0")/lib.sh"
 
 new_shop
@@ -11,12 +13,13 @@ reg_login "$H" "Counter 1" >"$T/login.out" 2>&1 || { cat "$T/login.out"; fail "l
 SKU=$(tracked_sku)
 set_level "$SKU" 1000
 reg "$H" sync >/dev/null || fail "sync"
-SOLD=0
+SOLD=0 # units
+MADE=0 # orders
 export TALAD_LOG=info # the back office logs each answered request: see hit_after_push
 
 # hit_after_push BEFORE SIGNAL: sends SIGNAL to the back office as soon as its
-# log shows more than BEFORE pushes answered: the register's next batch is
-# then on its way or being applied.
+# log shows more than BEFORE pushes answered: the register's next batch (of
+# up to 500 orders) is then on its way or being applied.
 pushes() { grep -c 'POST /api/v1/sync/push' "$T/server-$PORT.log" || true; }
 hit_after_push() {
 	local end=$((SECONDS + 20))
@@ -41,6 +44,7 @@ bounded() {
 stop_server "$SERVER_PID"
 sell_many "$H" 1000 "$SKU"
 SOLD=$((SOLD + 1000))
+MADE=$((MADE + 1000))
 serve_again
 before=$(pushes)
 timeout 45 "$TALAD" --home "$H" sync >"$T/sync1.out" 2>&1 &
@@ -53,29 +57,23 @@ wait "$sp" || rc=$?
 echo "sync cut by kill -9 of the back office: exit $rc, register pending $(reg_pending "$H")"
 bounded sell-killed 20 0 sell "$SKU" --pay cash
 SOLD=$((SOLD + 1))
+MADE=$((MADE + 1))
 bounded status-killed 20 0 status --json
 bounded sync-killed 45 75 sync
 ok "sell, status and sync finish with the back office killed"
 
 # 2. kill -STOP: connections are accepted by the kernel and never answered.
+# What the register gives up on may still be applied once the back office
+# resumes: the next push must find those as duplicates.
 serve_again
 echo "back office restarted with $(server_orders | jq length) orders"
-stop_server "$SERVER_PID"
-sell_many "$H" 600 "$SKU" # two batches: the pause catches the second
-SOLD=$((SOLD + 600))
-serve_again
-before=$(pushes)
-timeout 45 "$TALAD" --home "$H" sync >"$T/sync2.out" 2>&1 &
-sp=$!
-hit_after_push "$before" STOP
+kill -STOP "$SERVER_PID"
 bounded sell-paused 20 0 sell "$SKU" --pay cash
-SOLD=$((SOLD + 1))
+bounded sell-paused-2 20 0 sell "$SKU*2" --pay cash
+SOLD=$((SOLD + 3))
+MADE=$((MADE + 2))
 bounded status-paused 30 0 status --json
-rc=0
-wait "$sp" || rc=$?
-[ $rc != 124 ] || fail "sync hung on a paused back office"
-[ $rc = 75 ] || [ $rc = 0 ] || fail "sync against a paused back office: exit $rc: $(cat "$T/sync2.out")"
-echo "sync cut by kill -STOP of the back office: exit $rc"
+assert_eq false "$(jq -r .online "$T/status-paused.out")" "online, as status sees a paused back office"
 bounded sync-paused 45 75 sync
 ok "sell, status and sync finish with the back office paused"
 
@@ -84,6 +82,6 @@ bounded sync-resumed 45 0 sync
 assert_eq 0 "$(reg_pending "$H")" "pending after the back office resumed"
 ORDERS=$(server_orders)
 orders_once "$ORDERS"
-assert_eq $SOLD "$(jq length <<<"$ORDERS")" "orders on the back office"
+assert_eq $MADE "$(jq length <<<"$ORDERS")" "orders on the back office"
 assert_eq $((1000 - SOLD)) "$(level "$SKU")" "level after $SOLD units sold"
-ok "each of the $SOLD orders arrived once"
+ok "each of the $MADE orders arrived once, $SOLD units off the stock"
