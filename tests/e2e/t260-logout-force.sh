@@ -42,6 +42,17 @@ TALAD_PASSWORD=demo1234 timeout 60 "$TALAD" --home "$H" login "$URL" --email cas
 assert_eq 75 "$rc" "login while the back office is down (exit status)"
 ok "login while the back office is down exits 75"
 
+# Another shop's back office must not take the kept work, nor wipe it.
+"$TALAD_SERVER" demo --data "$T/other" >/dev/null 2>&1 || fail "second demo shop"
+OTHER_PORT=$(free_port)
+start_server "$T/other" "$OTHER_PORT"
+rc=0
+TALAD_PASSWORD=demo1234 "$TALAD" --home "$H" login "http://127.0.0.1:$OTHER_PORT" \
+	--email cashier@demo.example --register "Counter 1" >"$T/login-other.out" 2>&1 || rc=$?
+assert_eq 1 "$rc" "login to another shop with kept work (exit status)"
+assert_eq 2 "$(reg_pending "$H")" "pending after a refused login to another shop"
+ok "another shop's login refused, the kept work stays"
+
 serve_again
 reg_login "$H" "Counter 1" >"$T/login2.out" 2>&1 || { cat "$T/login2.out"; fail "login again"; }
 # The login itself pushes what was kept: no sync is run here.
