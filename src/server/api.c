@@ -49,7 +49,9 @@ static const struct route routes[] = {
     {"POST", "/api/v1/payment-methods", API_MANAGER, api_paymethods_post},
     {"GET", "/api/v1/rejections", API_STAFF, api_rejections_get},
     {"GET", "/api/v1/drawer-events", API_STAFF, api_drawer_get},
-    {"GET", "/api/v1/mail-queue", API_STAFF, api_mail_get},
+    {"GET", "/api/v1/mail", API_STAFF, api_mail_get},
+    {"GET", "/api/v1/mail-queue", API_STAFF, api_mail_get}, /* the first name of /mail */
+    {"POST", "/api/v1/orders/{id}/email", API_STAFF, api_order_email},
     {"GET", "/api/v1/sync/snapshot", API_REGISTER, api_sync_snapshot},
     {"GET", "/api/v1/sync/changes", API_REGISTER, api_sync_changes},
     {"POST", "/api/v1/sync/push", API_REGISTER, api_sync_push, true},

@@ -112,6 +112,10 @@ void api_paymethods_post(struct api_req *r);
 void api_rejections_get(struct api_req *r);
 void api_drawer_get(struct api_req *r);
 void api_mail_get(struct api_req *r);
+/* POST /api/v1/orders/{id}/email {email}: a receipt e-mailed on request. */
+void api_order_email(struct api_req *r);
+/* A queued receipt mail as the admin API shows it (api_mail.c). */
+json_t *api_mail_json(const struct st_mail *m);
 void api_sync_snapshot(struct api_req *r);
 void api_sync_changes(struct api_req *r);
 void api_sync_push(struct api_req *r);

@@ -562,10 +562,7 @@ static int mail_cb(void *arg, const struct st_mail *m)
 	struct lister *l = arg;
 	if (lister_full(l))
 		return LIST_STOP;
-	json_array_append_new(l->arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "op_id", m->op_id,
-	                                        "register_id", m->register_id, "order_id",
-	                                        m->order_id, "email", m->email, "status", m->status,
-	                                        "created_at", api_time_json(m->created_at)));
+	json_array_append_new(l->arr, api_mail_json(m));
 	l->count++;
 	l->last = m->n;
 	return TALAD_OK;

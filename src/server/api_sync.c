@@ -8,7 +8,9 @@
 #include "common/timeutil.h"
 #include "common/xalloc.h"
 #include "core/order.h"
+#include "common/email.h"
 #include "server/changefeed.h"
+#include "server/mailer.h"
 #include "server/pushparse.h"
 
 #include <inttypes.h>
@@ -309,6 +311,7 @@ struct push {
 	struct smap levels;   /* "variant_id location_id" -> delta */
 	struct smap variants; /* variant id -> 1 tracked, 0 untracked, -1 unknown */
 	char known_location[ST_ID_SIZE];
+	size_t mails; /* receipt mails queued by this batch */
 };
 
 enum outcome { APPLIED, DUPLICATE, REJECTED };
@@ -468,6 +471,13 @@ static int apply_drawer(struct push *p, const json_t *payload, struct result *re
 	return err;
 }
 
+static int order_known_cb(void *arg, const struct st_order *o)
+{
+	(void)o;
+	*(bool *)arg = true;
+	return TALAD_OK;
+}
+
 static int apply_mail(struct push *p, const char *op_id, const json_t *payload, struct result *res)
 {
 	static const char *const keys[] = {"order_id", "email", NULL};
@@ -479,21 +489,36 @@ static int apply_mail(struct push *p, const char *op_id, const json_t *payload, 
 		reject(res, "invalid_payload", "%s", e.message);
 		return TALAD_OK;
 	}
-	if (!jfield_email_ok(email)) {
-		reject(res, "invalid_payload", "email is not a valid e-mail address");
+	const char *why;
+	if (!email_address_valid(email, &why)) {
+		reject(res, "invalid_payload", "email '%s' is not a usable e-mail address: it %s",
+		       email, why);
 		return TALAD_OK;
 	}
-	struct st_mail m = {.created_at = p->now};
+	/* The order came before, in this batch or an earlier one: a receipt
+	 * of an order this back office refused or never saw cannot be sent. */
+	bool known = false;
+	int err = p->r->st->ops->order_get(p->r->st, order_id, order_known_cb, &known);
+	if (err == TALAD_ENOTFOUND) {
+		reject(res, "unknown_order", "no order %s on the back office", order_id);
+		return TALAD_OK;
+	}
+	if (err)
+		return err;
+	struct st_mail m = {.created_at = p->now, .next_attempt_at = p->now};
 	strlcpy_t(m.op_id, op_id, sizeof(m.op_id));
 	strlcpy_t(m.register_id, p->r->reg.id, sizeof(m.register_id));
 	strlcpy_t(m.order_id, order_id, sizeof(m.order_id));
 	strlcpy_t(m.email, email, sizeof(m.email));
 	strlcpy_t(m.status, "queued", sizeof(m.status));
-	int err = p->r->st->ops->mail_add(p->r->st, &m);
+	err = p->r->st->ops->mail_add(p->r->st, &m);
 	if (err == TALAD_EEXIST) {
+		/* The same op again, or the same receipt to the same address. */
 		res->outcome = DUPLICATE;
 		return TALAD_OK;
 	}
+	if (err == TALAD_OK)
+		p->mails++;
 	res->outcome = APPLIED;
 	return err;
 }
@@ -640,6 +665,8 @@ void api_sync_push(struct api_req *r)
 	err = feed ? api_feed_commit(r) : st->ops->commit(st);
 	if (err)
 		goto db_fail;
+	if (p.mails)
+		mailer_kick();
 	t3 = time_mono_ms();
 	log_debug("push: register %s: %zu mutations, acked through %" PRId64 ": read in %" PRId64
 	          " ms, applied in %" PRId64 " ms, committed in %" PRId64 " ms",

@@ -5,6 +5,7 @@
 #include "common/xalloc.h"
 #include "server/demodata.h"
 #include "server/httpd.h"
+#include "server/mailer.h"
 #include "server/serve.h"
 #include "server/shopinit.h"
 
@@ -30,7 +31,9 @@ static const char usage_demo[] =
     "  creates the Thai demo shop in DIR: catalog, stock, staff, payment methods\n";
 static const char usage_serve[] =
     "usage: talad-server serve --data DIR [--listen 127.0.0.1:8080] [--feed-keep N]\n"
-    "  serves the JSON API until SIGTERM or SIGINT (TALAD_LOG=info logs requests)\n";
+    "                          [--smtp smtp://HOST:PORT --mail-from ADDRESS [--mail-lang en|th]]\n"
+    "  serves the JSON API until SIGTERM or SIGINT (TALAD_LOG=info logs requests);\n"
+    "  with --smtp receipt e-mails are sent (smtps:// for TLS), else they wait queued\n";
 
 static void usage(FILE *f)
 {
@@ -255,10 +258,14 @@ static int cmd_demo(const char *argv0, int argc, char **argv)
 
 static int cmd_serve(int argc, char **argv)
 {
+	const char *smtp = NULL, *from = NULL, *lang = NULL;
 	const char *data = NULL, *listen = "127.0.0.1:8080", *keep = NULL;
 	const struct opt opts[] = {{"--data", &data, NULL},
 	                           {"--listen", &listen, NULL},
 	                           {"--feed-keep", &keep, NULL},
+	                           {"--smtp", &smtp, NULL},
+	                           {"--mail-from", &from, NULL},
+	                           {"--mail-lang", &lang, NULL},
 	                           {NULL, NULL, NULL}};
 	int rc = parse("serve", argc, argv, opts);
 	if (rc < 0) {
@@ -285,6 +292,26 @@ static int cmd_serve(int argc, char **argv)
 		o.feed_keep = v;
 	}
 	char err[512];
+	if ((from || lang) && !smtp) {
+		fprintf(stderr, "talad-server serve: --mail-from and --mail-lang need --smtp\n");
+		goto usage;
+	}
+	if (smtp) {
+		if (!from) {
+			fprintf(stderr, "talad-server serve: --smtp needs --mail-from ADDRESS (the "
+			                "sender of the receipts)\n");
+			goto usage;
+		}
+		struct mailer_config mc = {
+		    .smtp_url = smtp, .mail_from = from, .lang = lang ? lang : "en"};
+		if (mailer_check(&mc, err, sizeof(err))) {
+			fprintf(stderr, "talad-server serve: %s\n", err);
+			goto usage;
+		}
+		o.smtp_url = smtp;
+		o.mail_from = from;
+		o.mail_lang = lang ? lang : "en";
+	}
 	if (httpd_check_listen(listen, err, sizeof(err))) {
 		fprintf(stderr, "talad-server serve: %s\n", err);
 		goto usage;

@@ -9,6 +9,7 @@
 #include "server/api.h"
 #include "server/changefeed.h"
 #include "server/httpd.h"
+#include "server/mailer.h"
 #include "server/shopinit.h"
 #include "server/storepool.h"
 
@@ -92,6 +93,16 @@ int serve_run(const struct serve_opts *o, char *err, size_t errlen)
 	    .listen = o->listen, .body_max = api_body_max, .handle = api_handle, .arg = &srv};
 	if ((rc = httpd_start(&cfg, &h, err, errlen)))
 		goto out;
+	struct mailer *mailer = NULL;
+	if (o->smtp_url) {
+		struct mailer_config mc = {.smtp_url = o->smtp_url,
+		                           .mail_from = o->mail_from,
+		                           .lang = o->mail_lang ? o->mail_lang : "en"};
+		if ((rc = mailer_start(&mc, pool, &mailer, err, errlen))) {
+			httpd_stop(h);
+			goto out;
+		}
+	}
 	struct maint m = {.pool = pool, .stop = false};
 	pthread_mutex_init(&m.mu, NULL);
 	pthread_cond_init(&m.cond, NULL);
@@ -100,11 +111,18 @@ int serve_run(const struct serve_opts *o, char *err, size_t errlen)
 		log_warnx("cannot start the maintenance thread: checkpoints stay on commits");
 	fprintf(stderr, "talad-server: %s serving http://%s/api/v1 from %s\n", shop.name, o->listen,
 	        o->data_dir);
+	if (mailer)
+		fprintf(stderr, "talad-server: receipt e-mails go out through %s from %s\n",
+		        o->smtp_url, o->mail_from);
+	else
+		fprintf(stderr, "talad-server: no --smtp: receipt e-mails are queued and wait until "
+		                "the back office is served with --smtp (GET /api/v1/mail)\n");
 	int sig = 0;
 	sigwait(&stop, &sig);
 	log_info("%s: shutting down", sig == SIGINT ? "interrupt" : "terminate");
 	changefeed_stop();
 	httpd_stop(h);
+	mailer_stop(mailer);
 	if (maint_started) {
 		pthread_mutex_lock(&m.mu);
 		m.stop = true;

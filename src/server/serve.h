@@ -11,6 +11,11 @@ struct serve_opts {
 	const char *data_dir;
 	const char *listen;
 	int64_t feed_keep;
+	/* Mail-out (server/mailer.h): without smtp_url receipt mails are
+	 * queued and wait. */
+	const char *smtp_url;
+	const char *mail_from;
+	const char *mail_lang; /* "en" (NULL) or "th" */
 };
 
 /* Serves until a stop signal. TALAD_OK after a clean shutdown; otherwise an
