@@ -225,12 +225,12 @@ static enum outcome smtp_send(struct mailer *ml, const struct st_mail *m, const 
 		/* The server refused this recipient or this message. A refused
 		 * sender or login is our configuration: every mail would fail
 		 * the same way, so those are retried until it is fixed. */
-		snprintf(why, whylen, "the SMTP server refused it: %ld (%s)", code, text);
+		snprintf(why, whylen, "the SMTP server refused it: %ld (%.180s)", code, text);
 		res = FAILED;
 	} else if (code > 0) {
-		snprintf(why, whylen, "the SMTP server answered %ld (%s)", code, text);
+		snprintf(why, whylen, "the SMTP server answered %ld (%.180s)", code, text);
 	} else {
-		snprintf(why, whylen, "smtp: %s", text);
+		snprintf(why, whylen, "smtp: %.200s", text);
 	}
 	curl_slist_free_all(rcpt);
 	curl_easy_cleanup(c);
@@ -259,7 +259,7 @@ static void settle(struct store *st, struct st_mail *m, enum outcome res, const 
 	case RETRY:
 		if (now - m->created_at > MAILER_GIVE_UP_MS) {
 			strlcpy_t(m->status, "failed", sizeof(m->status));
-			snprintf(m->error, sizeof(m->error), "gave up after %d attempts: %s",
+			snprintf(m->error, sizeof(m->error), "gave up after %d attempts: %.200s",
 			         m->attempts, why);
 			break;
 		}
