@@ -10,8 +10,19 @@ TALAD_SERVER="$TALAD_BUILD/talad-server"
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/talad-e2e.XXXXXX")
 PIDS=()
+# Every process this test started, however deep (a backgrounded shell
+# function runs in a subshell whose child is the real process).
+descendants() {
+	local c
+	for c in $(pgrep -P "$1" 2>/dev/null); do
+		echo "$c"
+		descendants "$c"
+	done
+}
+
 cleanup() {
 	local p
+	PIDS+=($(descendants $$))
 	for p in "${PIDS[@]:-}"; do
 		[ -n "$p" ] && kill -CONT "$p" 2>/dev/null || true
 		[ -n "$p" ] && kill "$p" 2>/dev/null || true
@@ -220,4 +231,20 @@ sell_many() {
 	seq 1 "$2" | xargs -P 4 -n 25 sh -c \
 		't=$0 h=$1 i=$2; shift 2; for _ do "$t" --home "$h" sell "$i" --pay cash >/dev/null || exit 255; done' \
 		"$TALAD" "$1" "$3" 2>"$T/sell_many.err" || fail "sales: $(head -5 "$T/sell_many.err")"
+}
+
+# push_count: the pushes the back office of new_shop has answered so far (it
+# logs each request when started with TALAD_LOG=info in the environment).
+push_count() {
+	grep -c 'POST /api/v1/sync/push' "$T/server-$PORT.log" || true
+}
+
+# after_push BEFORE: returns as soon as more than BEFORE pushes were answered
+# (a tight loop: the register's next batch is then being sent or recorded);
+# fails after 20 s.
+after_push() {
+	local end=$((SECONDS + 20))
+	while [ "$(push_count)" -le "$1" ]; do
+		[ $SECONDS -lt $end ] || fail "no push reached the back office"
+	done
 }
