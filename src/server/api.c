@@ -31,7 +31,7 @@ static const struct route routes[] = {
     {"GET", "/api/v1/locations", API_STAFF, api_locations_get},
     {"POST", "/api/v1/locations", API_MANAGER, api_locations_post},
     {"GET", "/api/v1/products", API_STAFF, api_products_get},
-    {"POST", "/api/v1/products", API_MANAGER, api_products_post},
+    {"POST", "/api/v1/products", API_MANAGER_OR_REGISTER, api_products_post},
     {"GET", "/api/v1/products/{id}", API_STAFF, api_product_get},
     {"PUT", "/api/v1/products/{id}", API_MANAGER, api_product_put},
     {"DELETE", "/api/v1/products/{id}", API_MANAGER, api_product_delete},
@@ -55,6 +55,12 @@ static const struct route routes[] = {
     {"GET", "/api/v1/sync/snapshot", API_REGISTER, api_sync_snapshot},
     {"GET", "/api/v1/sync/changes", API_REGISTER, api_sync_changes},
     {"POST", "/api/v1/sync/push", API_REGISTER, api_sync_push, true},
+    {"POST", "/api/v1/payments/authorize", API_REGISTER, api_payments_authorize},
+    {"POST", "/api/v1/payments/{id}/void", API_REGISTER, api_payment_void, true},
+    {"GET", "/api/v1/payments", API_STAFF, api_payments_get},
+    {"GET", "/api/v1/payments/{id}", API_STAFF, api_payment_get},
+    {"POST", "/api/v1/gift-cards", API_MANAGER, api_giftcards_post},
+    {"GET", "/api/v1/gift-cards/{id}", API_STAFF, api_giftcard_get},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -250,7 +256,8 @@ static int authenticate(struct api_req *r, enum api_auth need)
 		api_error(r, 401, "token_expired", "the token has expired: log in again");
 		return TALAD_EAUTH;
 	}
-	if (need == API_REGISTER) {
+	if (need == API_REGISTER ||
+	    (need == API_MANAGER_OR_REGISTER && t.kind == ST_TOKEN_REGISTER)) {
 		if (t.kind != ST_TOKEN_REGISTER) {
 			api_error(r, 403, "wrong_token_kind",
 			          "this endpoint needs a register token");
@@ -280,7 +287,8 @@ static int authenticate(struct api_req *r, enum api_auth need)
 		api_store_error(r, err);
 		return err;
 	}
-	if (need == API_MANAGER && r->staff.role == ST_ROLE_CASHIER) {
+	if ((need == API_MANAGER || need == API_MANAGER_OR_REGISTER) &&
+	    r->staff.role == ST_ROLE_CASHIER) {
 		api_error(r, 403, "forbidden", "this needs an owner or a manager");
 		return TALAD_EAUTH;
 	}

@@ -23,10 +23,14 @@
 
 struct api_server {
 	struct storepool *pool;
-	int64_t feed_keep; /* changes kept in the feed */
+	int64_t feed_keep;   /* changes kept in the feed */
+	int64_t auth_ttl_ms; /* how long an uncaptured payment authorization holds;
+	                        0: PAYMENTS_TTL_DEFAULT_MS */
 };
 
-enum api_auth { API_PUBLIC, API_STAFF, API_MANAGER, API_REGISTER };
+/* API_MANAGER_OR_REGISTER: an owner or manager, or a register (which a staff
+ * member enrolled): creating a product from the till (talad product add). */
+enum api_auth { API_PUBLIC, API_STAFF, API_MANAGER, API_REGISTER, API_MANAGER_OR_REGISTER };
 
 /* One request as the handlers see it. */
 struct api_req {
@@ -119,5 +123,12 @@ json_t *api_mail_json(const struct st_mail *m);
 void api_sync_snapshot(struct api_req *r);
 void api_sync_changes(struct api_req *r);
 void api_sync_push(struct api_req *r);
+/* Payments, gift cards (api_payments.c, api_giftcards.c). */
+void api_payments_authorize(struct api_req *r);
+void api_payment_void(struct api_req *r);
+void api_payments_get(struct api_req *r);
+void api_payment_get(struct api_req *r);
+void api_giftcards_post(struct api_req *r);
+void api_giftcard_get(struct api_req *r);
 
 #endif

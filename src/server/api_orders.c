@@ -5,6 +5,9 @@
 #include "common/err.h"
 #include "common/xalloc.h"
 #include "core/money.h"
+#include "common/timeutil.h"
+#include "server/fulfil.h"
+#include "server/payments.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -56,6 +59,12 @@ static json_t *order_json(const struct st_order *o, int exponent)
 		json_t *ref = json_object_get(v, "reference");
 		if (json_is_string(ref))
 			json_object_set(p, "reference", ref);
+		json_t *brand = json_object_get(v, "card_brand");
+		json_t *last4 = json_object_get(v, "card_last4");
+		if (json_is_string(brand))
+			json_object_set(p, "card_brand", brand);
+		if (json_is_string(last4))
+			json_object_set(p, "card_last4", last4);
 		json_array_append_new(pays, p);
 	}
 	json_t *out = json_pack(
@@ -70,8 +79,44 @@ static json_t *order_json(const struct st_order *o, int exponent)
 	    amount(src, "tax_total", exponent), "total", amount(src, "total", exponent), "lines",
 	    lines, "payments", pays, "email", copy_or_null(src, "email"), "note",
 	    copy_or_null(src, "note"));
+	json_object_set_new(out, "ship_to", copy_or_null(src, "ship_to"));
 	json_decref(src);
 	return out;
+}
+
+/* What the order record alone does not say, read after the listing is done
+ * (a listing callback may not use the store): the shipping fulfilment, and
+ * for card and gift card payments their authorization's gateway and state. */
+static int decorate(struct store *st, json_t *order)
+{
+	int err = TALAD_OK;
+	const char *id = json_string_value(json_object_get(order, "id"));
+	if (id && json_is_string(json_object_get(order, "ship_to"))) {
+		json_t *f = fulfil_json(st, id, &err);
+		if (!f)
+			return err;
+		json_object_set_new(order, "fulfilments", f);
+	}
+	size_t i;
+	json_t *p;
+	int64_t now = time_now_ms();
+	json_array_foreach(json_object_get(order, "payments"), i, p)
+	{
+		const char *ref = json_string_value(json_object_get(p, "reference"));
+		const char *method = json_string_value(json_object_get(p, "method"));
+		struct st_auth a;
+		if (!ref || !method || (strcmp(method, "card") && strcmp(method, "gift_card")))
+			continue;
+		err = st->ops->auth_by_reference(st, ref, &a);
+		if (err == TALAD_ENOTFOUND)
+			continue;
+		if (err)
+			return err;
+		json_object_set_new(p, "authorization_id", json_string(a.id));
+		json_object_set_new(p, "gateway", json_string(a.gateway));
+		json_object_set_new(p, "status", json_string(payments_shown_status(&a, now)));
+	}
+	return TALAD_OK;
 }
 
 struct olist {
@@ -109,6 +154,16 @@ void api_orders_get(struct api_req *r)
 		api_store_error(r, err);
 		return;
 	}
+	size_t i;
+	json_t *one;
+	json_array_foreach(l.arr, i, one)
+	{
+		if ((err = decorate(r->st, one))) {
+			json_decref(l.arr);
+			api_store_error(r, err);
+			return;
+		}
+	}
 	json_t *next = api_cursor_json(l.more, l.last);
 	api_reply(r, 200, json_pack("{s:o, s:o}", "orders", l.arr, "next_cursor", next));
 }
@@ -132,6 +187,11 @@ void api_order_get(struct api_req *r)
 		return;
 	}
 	if (err) {
+		json_decref(l.one);
+		api_store_error(r, err);
+		return;
+	}
+	if ((err = decorate(r->st, l.one))) {
 		json_decref(l.one);
 		api_store_error(r, err);
 		return;

@@ -11,6 +11,8 @@
 #include "common/email.h"
 #include "server/changefeed.h"
 #include "server/mailer.h"
+#include "server/fulfil.h"
+#include "server/payments.h"
 #include "server/pushparse.h"
 
 #include <inttypes.h>
@@ -393,6 +395,16 @@ static int apply_order(struct push *p, struct push_item *it, struct result *res)
 			return err;
 		strlcpy_t(p->known_location, o->location_id, sizeof(p->known_location));
 	}
+	/* Card and gift card payments must be backed by the authorizations
+	 * the register obtained before it committed the sale. */
+	bool refused;
+	if ((err = payments_check_order(st, reg->id, o, p->now, &refused, res->code,
+	                                sizeof(res->code), res->message, sizeof(res->message))))
+		return err;
+	if (refused) {
+		res->outcome = REJECTED;
+		return TALAD_OK;
+	}
 	struct st_order row = {.created_at = o->created_at,
 	                       .received_at = p->now,
 	                       .total = o->cart.total,
@@ -413,6 +425,9 @@ static int apply_order(struct push *p, struct push_item *it, struct result *res)
 		return TALAD_OK;
 	}
 	if (err)
+		return err;
+	/* Once, with the order: a replay is a duplicate and never gets here. */
+	if ((err = payments_capture_order(st, o, p->now)) || (err = fulfil_on_order(st, o, p->now)))
 		return err;
 	for (size_t i = 0; i < o->cart.nlines; i++) {
 		const struct cart_line *l = &o->cart.lines[i];

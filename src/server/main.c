@@ -6,6 +6,7 @@
 #include "server/demodata.h"
 #include "server/httpd.h"
 #include "server/mailer.h"
+#include "server/payments.h"
 #include "server/serve.h"
 #include "server/shopinit.h"
 
@@ -31,6 +32,7 @@ static const char usage_demo[] =
     "  creates the Thai demo shop in DIR: catalog, stock, staff, payment methods\n";
 static const char usage_serve[] =
     "usage: talad-server serve --data DIR [--listen 127.0.0.1:8080] [--feed-keep N]\n"
+    "                          [--auth-ttl SECONDS]\n"
     "                          [--smtp smtp://HOST:PORT --mail-from ADDRESS [--mail-lang en|th]]\n"
     "  serves the JSON API until SIGTERM or SIGINT (TALAD_LOG=info logs requests);\n"
     "  with --smtp receipt e-mails are sent (smtps:// for TLS), else they wait queued\n";
@@ -259,13 +261,14 @@ static int cmd_demo(const char *argv0, int argc, char **argv)
 static int cmd_serve(int argc, char **argv)
 {
 	const char *smtp = NULL, *from = NULL, *lang = NULL;
-	const char *data = NULL, *listen = "127.0.0.1:8080", *keep = NULL;
+	const char *data = NULL, *listen = "127.0.0.1:8080", *keep = NULL, *ttl = NULL;
 	const struct opt opts[] = {{"--data", &data, NULL},
 	                           {"--listen", &listen, NULL},
 	                           {"--feed-keep", &keep, NULL},
 	                           {"--smtp", &smtp, NULL},
 	                           {"--mail-from", &from, NULL},
 	                           {"--mail-lang", &lang, NULL},
+	                           {"--auth-ttl", &ttl, NULL},
 	                           {NULL, NULL, NULL}};
 	int rc = parse("serve", argc, argv, opts);
 	if (rc < 0) {
@@ -290,6 +293,22 @@ static int cmd_serve(int argc, char **argv)
 			goto usage;
 		}
 		o.feed_keep = v;
+	}
+	if (ttl) {
+		/* How long a card or gift card hold lives when its sale never
+		   arrives (a register killed between authorization and commit). */
+		char *end;
+		errno = 0;
+		long long v = strtoll(ttl, &end, 10);
+		if (*end || errno || v < 1 || v > PAYMENTS_TTL_MAX_MS / 1000) {
+			fprintf(
+			    stderr,
+			    "talad-server serve: --auth-ttl must be a number of seconds from 1 to "
+			    "%lld\n",
+			    (long long)(PAYMENTS_TTL_MAX_MS / 1000));
+			goto usage;
+		}
+		o.auth_ttl_ms = v * 1000;
 	}
 	char err[512];
 	if ((from || lang) && !smtp) {

@@ -8,6 +8,7 @@
 #include "common/xalloc.h"
 #include "server/api.h"
 #include "server/changefeed.h"
+#include "server/gateway.h"
 #include "server/httpd.h"
 #include "server/mailer.h"
 #include "server/shopinit.h"
@@ -88,7 +89,8 @@ int serve_run(const struct serve_opts *o, char *err, size_t errlen)
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	struct api_server srv = {.pool = pool, .feed_keep = o->feed_keep};
+	struct api_server srv = {
+	    .pool = pool, .feed_keep = o->feed_keep, .auth_ttl_ms = o->auth_ttl_ms};
 	struct httpd_config cfg = {
 	    .listen = o->listen, .body_max = api_body_max, .handle = api_handle, .arg = &srv};
 	if ((rc = httpd_start(&cfg, &h, err, errlen)))
@@ -117,6 +119,11 @@ int serve_run(const struct serve_opts *o, char *err, size_t errlen)
 	else
 		fprintf(stderr, "talad-server: no --smtp: receipt e-mails are queued and wait until "
 		                "the back office is served with --smtp (GET /api/v1/mail)\n");
+	/* Said where the merchant looks first: card payments go nowhere real. */
+	const struct gateway *gw = gateway_default();
+	if (gw->test)
+		fprintf(stderr, "talad-server: card payments: %s (gateway \"%s\")\n", gw->label,
+		        gw->name);
 	int sig = 0;
 	sigwait(&stop, &sig);
 	log_info("%s: shutting down", sig == SIGINT ? "interrupt" : "terminate");

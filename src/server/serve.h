@@ -16,6 +16,8 @@ struct serve_opts {
 	const char *smtp_url;
 	const char *mail_from;
 	const char *mail_lang; /* "en" (NULL) or "th" */
+	int64_t auth_ttl_ms;   /* payment authorizations not captured expire after
+	                          this; 0: the default (a day) */
 };
 
 /* Serves until a stop signal. TALAD_OK after a clean shutdown; otherwise an

@@ -187,6 +187,63 @@ struct st_paymethod {
 	char name[64];
 };
 
+/* A payment authorization: a hold on a card (through a gateway) or on a gift
+ * card's balance, asked for by a register for one of its orders and captured
+ * when that order arrives. Its id is made by the register, so a repeated
+ * request finds the first one. Never more of a card than brand and last4. */
+#define ST_REF_MAX      128 /* bytes with the NUL: the reference on the order */
+#define ST_GIFTCODE_MAX 64
+#define ST_SHIP_MAX     512
+
+struct st_auth {
+	int64_t n; /* creation order, the paging cursor (set by reads) */
+	char id[ST_ID_SIZE];
+	char register_id[ST_ID_SIZE];
+	char order_id[ST_ID_SIZE];
+	char method[16];  /* "card", "gift_card" */
+	char gateway[16]; /* "test" for cards; "gift_card" for the gift card ledger */
+	char status[16];  /* authorized, declined, captured, voided, expired */
+	int64_t amount;   /* minor units, > 0 */
+	char currency[4];
+	char reference[ST_REF_MAX]; /* what the order's payment carries; unique */
+	char gateway_ref[64];       /* the gateway's own reference */
+	char card_brand[16];        /* "" unless a card */
+	char card_last4[5];
+	char gift_code[ST_GIFTCODE_MAX]; /* "" unless a gift card */
+	char decline_code[32];           /* "" unless declined */
+	char decline_message[128];
+	int64_t created_at;
+	int64_t expires_at;  /* an authorized hold not captured by then is released */
+	int64_t captured_at; /* 0 when not */
+	int64_t voided_at;   /* 0 when not (also the time it expired) */
+};
+
+/* A gift card: its balance in minor units and what active authorizations
+ * hold of it; available = balance - held, never below zero (CHECKs). */
+struct st_giftcard {
+	int64_t n;
+	char code[ST_GIFTCODE_MAX]; /* upper case */
+	char currency[4];
+	int64_t initial;
+	int64_t balance;
+	int64_t held;
+	int64_t created_at;
+	int64_t updated_at;
+};
+
+/* A fulfilment of an order: shipping to the customer, "unfulfilled" until
+ * the merchant ships it. One per order. */
+struct st_fulfilment {
+	int64_t n;
+	char id[ST_ID_SIZE];
+	char order_id[ST_ID_SIZE];
+	char kind[16];   /* "shipping" */
+	char status[16]; /* "unfulfilled", "fulfilled" */
+	char address[ST_SHIP_MAX];
+	char email[ST_EMAIL_MAX]; /* "" for none */
+	int64_t created_at;
+};
+
 /* Listing callbacks: return TALAD_OK to go on, anything else stops the walk
  * and is returned by the listing operation. A callback must not call the
  * store (the listing statement is still running). */
@@ -201,6 +258,8 @@ typedef int (*st_drawer_cb)(void *arg, const struct st_drawer *d);
 typedef int (*st_mail_cb)(void *arg, const struct st_mail *m);
 typedef int (*st_paymethod_cb)(void *arg, const struct st_paymethod *m);
 typedef int (*st_change_cb)(void *arg, int64_t seq, const char *type, const char *data);
+typedef int (*st_auth_cb)(void *arg, const struct st_auth *a);
+typedef int (*st_fulfilment_cb)(void *arg, const struct st_fulfilment *f);
 
 enum st_tx { ST_TX_READ = 0, ST_TX_WRITE = 1 };
 
@@ -357,6 +416,45 @@ struct store_ops {
 	int (*feed_bounds)(struct store *s, int64_t *floor, int64_t *head);
 	/* Drops all but the newest keep changes and raises floor. */
 	int (*feed_prune)(struct store *s, int64_t keep);
+
+	/* Payment authorizations. auth_add: TALAD_EEXIST when the id or the
+	 * reference is stored already. */
+	int (*auth_add)(struct store *s, const struct st_auth *a);
+	int (*auth_get)(struct store *s, const char *id, struct st_auth *out);
+	int (*auth_by_reference)(struct store *s, const char *reference, struct st_auth *out);
+	/* Moves an authorization from status from to status to (captured sets
+	 * captured_at, voided and expired set voided_at to now): TALAD_ENOTFOUND
+	 * when it is not in status from (someone else moved it first). */
+	int (*auth_set_status)(struct store *s, const char *id, const char *from, const char *to,
+	                       int64_t now);
+	/* Expires every authorized hold whose expires_at <= now, releasing what
+	 * gift card ones held; *count (may be NULL) gets how many. */
+	int (*auth_expire)(struct store *s, int64_t now, int64_t *count);
+	/* Newest first, n < before (0 from the newest); only those of order_id
+	 * when it is not NULL. */
+	int (*auth_list)(struct store *s, const char *order_id, int64_t before, int limit,
+	                 st_auth_cb cb, void *arg);
+
+	/* Gift cards. giftcard_add: TALAD_EEXIST for a code in use. */
+	int (*giftcard_add)(struct store *s, const struct st_giftcard *g);
+	int (*giftcard_get)(struct store *s, const char *code, struct st_giftcard *out);
+	/* Places a hold of amount with one conditional update (balance - held
+	 * >= amount), so two registers at once can never take a card below
+	 * zero: TALAD_OK, TALAD_EREFUSED (not enough available) or
+	 * TALAD_ENOTFOUND (no such card). */
+	int (*giftcard_hold)(struct store *s, const char *code, int64_t amount, int64_t now);
+	/* Gives a hold back. */
+	int (*giftcard_release)(struct store *s, const char *code, int64_t amount, int64_t now);
+	/* Takes amount off the balance: out of a hold it placed (from_hold), or
+	 * (an expired hold) only while balance - held >= amount, else
+	 * TALAD_EREFUSED. */
+	int (*giftcard_debit)(struct store *s, const char *code, int64_t amount, bool from_hold,
+	                      int64_t now);
+
+	/* Fulfilments: TALAD_EEXIST when the order has one already. */
+	int (*fulfilment_add)(struct store *s, const struct st_fulfilment *f);
+	int (*fulfilment_list)(struct store *s, const char *order_id, st_fulfilment_cb cb,
+	                       void *arg);
 
 	/* Housekeeping that a background thread runs about once a second, off
 	 * the request path (SQLite: a passive checkpoint of the write-ahead

@@ -88,6 +88,31 @@ static const char *const migrations[] = {
     "CREATE UNIQUE INDEX mail_queue_receipt ON mail_queue (order_id, email COLLATE NOCASE);"
     "CREATE INDEX mail_queue_open ON mail_queue (next_attempt_at)"
     " WHERE status IN ('queued', 'sending');",
+    /* 3: payments -- authorizations (card holds through a gateway, gift
+       card holds), gift cards whose held part can never pass the balance,
+       and the shipping fulfilments of orders. */
+    "CREATE TABLE payment_auths (n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+    " register_id TEXT NOT NULL, order_id TEXT NOT NULL,"
+    " method TEXT NOT NULL CHECK (method IN ('card', 'gift_card')),"
+    " gateway TEXT NOT NULL, status TEXT NOT NULL CHECK (status IN"
+    " ('authorized', 'declined', 'captured', 'voided', 'expired')),"
+    " amount INTEGER NOT NULL CHECK (amount > 0), currency TEXT NOT NULL,"
+    " reference TEXT NOT NULL UNIQUE, gateway_ref TEXT NOT NULL, card_brand TEXT,"
+    " card_last4 TEXT, gift_code TEXT, decline_code TEXT, decline_message TEXT,"
+    " created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, captured_at INTEGER,"
+    " voided_at INTEGER);"
+    "CREATE INDEX payment_auths_order ON payment_auths (order_id);"
+    "CREATE INDEX payment_auths_due ON payment_auths (expires_at)"
+    " WHERE status = 'authorized';"
+    "CREATE TABLE gift_cards (n INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE,"
+    " currency TEXT NOT NULL, initial INTEGER NOT NULL CHECK (initial >= 0),"
+    " balance INTEGER NOT NULL CHECK (balance >= 0),"
+    " held INTEGER NOT NULL DEFAULT 0 CHECK (held >= 0 AND held <= balance),"
+    " created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
+    "CREATE TABLE fulfilments (n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+    " order_id TEXT NOT NULL UNIQUE, kind TEXT NOT NULL CHECK (kind IN ('shipping')),"
+    " status TEXT NOT NULL CHECK (status IN ('unfulfilled', 'fulfilled')),"
+    " address TEXT NOT NULL, email TEXT, created_at INTEGER NOT NULL);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -159,6 +184,21 @@ enum {
 	Q_FEED_READ,
 	Q_FEED_HEAD,
 	Q_FEED_DELETE,
+	Q_AUTH_ADD,
+	Q_AUTH_GET,
+	Q_AUTH_BY_REF,
+	Q_AUTH_SET_STATUS,
+	Q_AUTH_EXPIRE_GIFT,
+	Q_AUTH_EXPIRE,
+	Q_AUTH_LIST,
+	Q_GIFT_ADD,
+	Q_GIFT_GET,
+	Q_GIFT_HOLD,
+	Q_GIFT_RELEASE,
+	Q_GIFT_DEBIT_HOLD,
+	Q_GIFT_DEBIT,
+	Q_FULFIL_ADD,
+	Q_FULFIL_LIST,
 	Q_COUNT
 };
 
@@ -173,6 +213,10 @@ enum {
 #define MAIL_COLS                                                                                  \
 	"n, op_id, register_id, order_id, email, status, created_at, staff_id, attempts, "         \
 	"next_attempt_at, lease_until, sent_at, last_error"
+#define AUTH_COLS                                                                                  \
+	"n, id, register_id, order_id, method, gateway, status, amount, currency, reference, "     \
+	"gateway_ref, card_brand, card_last4, gift_code, decline_code, decline_message, "          \
+	"created_at, expires_at, captured_at, voided_at"
 #define PRODUCT_SELECT                                                                             \
 	"SELECT p.id, p.title, v.id, v.sku, v.barcode, v.title, v.price, v.taxable, v.tracked, "   \
 	"COALESCE(l.available, 0), p.rowid FROM products p LEFT JOIN variants v ON v.product_id "  \
@@ -304,6 +348,45 @@ static const char *const sql[Q_COUNT] = {
                     "(location_id IS NULL OR location_id = ?2) ORDER BY seq LIMIT ?3",
     [Q_FEED_HEAD] = "SELECT MAX(seq) FROM changes",
     [Q_FEED_DELETE] = "DELETE FROM changes WHERE seq <= ?1",
+    [Q_AUTH_ADD] = "INSERT INTO payment_auths (id, register_id, order_id, method, gateway, "
+                   "status, amount, currency, reference, gateway_ref, card_brand, card_last4, "
+                   "gift_code, decline_code, decline_message, created_at, expires_at) VALUES "
+                   "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+    [Q_AUTH_GET] = "SELECT " AUTH_COLS " FROM payment_auths WHERE id = ?1",
+    [Q_AUTH_BY_REF] = "SELECT " AUTH_COLS " FROM payment_auths WHERE reference = ?1",
+    [Q_AUTH_SET_STATUS] =
+        "UPDATE payment_auths SET status = ?3, "
+        "captured_at = CASE WHEN ?3 = 'captured' THEN ?4 ELSE captured_at END, "
+        "voided_at = CASE WHEN ?3 IN ('voided', 'expired') THEN ?4 ELSE voided_at END "
+        "WHERE id = ?1 AND status = ?2",
+    [Q_AUTH_EXPIRE_GIFT] =
+        "UPDATE gift_cards SET updated_at = ?1, held = held - (SELECT SUM(a.amount) FROM "
+        "payment_auths a WHERE a.gift_code = gift_cards.code AND a.method = 'gift_card' AND "
+        "a.status = 'authorized' AND a.expires_at <= ?1) WHERE code IN (SELECT gift_code FROM "
+        "payment_auths WHERE status = 'authorized' AND expires_at <= ?1 AND "
+        "method = 'gift_card')",
+    [Q_AUTH_EXPIRE] = "UPDATE payment_auths SET status = 'expired', voided_at = ?1 "
+                      "WHERE status = 'authorized' AND expires_at <= ?1",
+    [Q_AUTH_LIST] = "SELECT " AUTH_COLS " FROM payment_auths WHERE n < ?1 AND "
+                    "(?3 IS NULL OR order_id = ?3) ORDER BY n DESC LIMIT ?2",
+    [Q_GIFT_ADD] = "INSERT INTO gift_cards (code, currency, initial, balance, held, created_at, "
+                   "updated_at) VALUES (?1, ?2, ?3, ?3, 0, ?4, ?4)",
+    [Q_GIFT_GET] = "SELECT n, code, currency, initial, balance, held, created_at, updated_at "
+                   "FROM gift_cards WHERE code = ?1",
+    /* One conditional statement: two registers holding the same card at
+       once are serialised on its row, and the loser finds too little. */
+    [Q_GIFT_HOLD] = "UPDATE gift_cards SET held = held + ?2, updated_at = ?3 "
+                    "WHERE code = ?1 AND balance - held >= ?2",
+    [Q_GIFT_RELEASE] = "UPDATE gift_cards SET held = held - ?2, updated_at = ?3 "
+                       "WHERE code = ?1 AND held >= ?2",
+    [Q_GIFT_DEBIT_HOLD] = "UPDATE gift_cards SET held = held - ?2, balance = balance - ?2, "
+                          "updated_at = ?3 WHERE code = ?1 AND held >= ?2",
+    [Q_GIFT_DEBIT] = "UPDATE gift_cards SET balance = balance - ?2, updated_at = ?3 "
+                     "WHERE code = ?1 AND balance - held >= ?2",
+    [Q_FULFIL_ADD] = "INSERT INTO fulfilments (id, order_id, kind, status, address, email, "
+                     "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [Q_FULFIL_LIST] = "SELECT n, id, order_id, kind, status, address, email, created_at "
+                      "FROM fulfilments WHERE order_id = ?1 ORDER BY n",
 };
 
 struct sq {
@@ -1691,6 +1774,264 @@ static int sq_maintain(struct store *s)
 	                       : map_rc(q, sqlite3_extended_errcode(q->db), "checkpoint");
 }
 
+/* ---- payments: authorizations, gift cards, fulfilments ---- */
+
+static void read_auth(sqlite3_stmt *st, struct st_auth *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->n = sqlite3_column_int64(st, 0);
+	ctext(st, 1, a->id, sizeof(a->id));
+	ctext(st, 2, a->register_id, sizeof(a->register_id));
+	ctext(st, 3, a->order_id, sizeof(a->order_id));
+	ctext(st, 4, a->method, sizeof(a->method));
+	ctext(st, 5, a->gateway, sizeof(a->gateway));
+	ctext(st, 6, a->status, sizeof(a->status));
+	a->amount = sqlite3_column_int64(st, 7);
+	ctext(st, 8, a->currency, sizeof(a->currency));
+	ctext(st, 9, a->reference, sizeof(a->reference));
+	ctext(st, 10, a->gateway_ref, sizeof(a->gateway_ref));
+	ctext(st, 11, a->card_brand, sizeof(a->card_brand));
+	ctext(st, 12, a->card_last4, sizeof(a->card_last4));
+	ctext(st, 13, a->gift_code, sizeof(a->gift_code));
+	ctext(st, 14, a->decline_code, sizeof(a->decline_code));
+	ctext(st, 15, a->decline_message, sizeof(a->decline_message));
+	a->created_at = sqlite3_column_int64(st, 16);
+	a->expires_at = sqlite3_column_int64(st, 17);
+	a->captured_at = sqlite3_column_int64(st, 18);
+	a->voided_at = sqlite3_column_int64(st, 19);
+}
+
+static int sq_auth_add(struct store *s, const struct st_auth *a)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_AUTH_ADD, &st);
+	if (err)
+		return err;
+	btext(st, 1, a->id, false);
+	btext(st, 2, a->register_id, false);
+	btext(st, 3, a->order_id, false);
+	btext(st, 4, a->method, false);
+	btext(st, 5, a->gateway, false);
+	btext(st, 6, a->status, false);
+	sqlite3_bind_int64(st, 7, a->amount);
+	btext(st, 8, a->currency, false);
+	btext(st, 9, a->reference, false);
+	btext(st, 10, a->gateway_ref, false);
+	btext(st, 11, a->card_brand, true);
+	btext(st, 12, a->card_last4, true);
+	btext(st, 13, a->gift_code, true);
+	btext(st, 14, a->decline_code, true);
+	btext(st, 15, a->decline_message, true);
+	sqlite3_bind_int64(st, 16, a->created_at);
+	sqlite3_bind_int64(st, 17, a->expires_at);
+	return exec_done(q, st, "payment authorization");
+}
+
+static int auth_one(struct store *s, int id, const char *key, struct st_auth *out)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, id, &st);
+	if (err)
+		return err;
+	btext(st, 1, key, false);
+	if ((err = first_row(q, st, "payment authorization")))
+		return err;
+	read_auth(st, out);
+	done(st);
+	return TALAD_OK;
+}
+
+static int sq_auth_get(struct store *s, const char *id, struct st_auth *out)
+{
+	return auth_one(s, Q_AUTH_GET, id, out);
+}
+
+static int sq_auth_by_reference(struct store *s, const char *reference, struct st_auth *out)
+{
+	return auth_one(s, Q_AUTH_BY_REF, reference, out);
+}
+
+static int sq_auth_set_status(struct store *s, const char *id, const char *from, const char *to,
+                              int64_t now)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_AUTH_SET_STATUS, &st);
+	if (err)
+		return err;
+	btext(st, 1, id, false);
+	btext(st, 2, from, false);
+	btext(st, 3, to, false);
+	sqlite3_bind_int64(st, 4, now);
+	return exec_change(q, st, "payment authorization");
+}
+
+static int sq_auth_expire(struct store *s, int64_t now, int64_t *count)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	/* The holds first, while the rows still say authorized. */
+	int err = stmt(q, Q_AUTH_EXPIRE_GIFT, &st);
+	if (err)
+		return err;
+	sqlite3_bind_int64(st, 1, now);
+	if ((err = exec_done(q, st, "gift card holds")))
+		return err;
+	if ((err = stmt(q, Q_AUTH_EXPIRE, &st)))
+		return err;
+	sqlite3_bind_int64(st, 1, now);
+	if ((err = exec_done(q, st, "payment authorizations")))
+		return err;
+	if (count)
+		*count = sqlite3_changes(q->db);
+	return TALAD_OK;
+}
+
+static int sq_auth_list(struct store *s, const char *order_id, int64_t before, int limit,
+                        st_auth_cb cb, void *arg)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_AUTH_LIST, &st);
+	if (err)
+		return err;
+	sqlite3_bind_int64(st, 1, before_arg(before));
+	sqlite3_bind_int64(st, 2, limit_arg(limit));
+	btext(st, 3, order_id, false);
+	int r;
+	while ((r = next_row(q, st, "payment authorizations")) == 1) {
+		struct st_auth a;
+		read_auth(st, &a);
+		if ((err = cb(arg, &a)) != TALAD_OK)
+			break;
+	}
+	done(st);
+	return r < 0 ? r : err;
+}
+
+static int sq_giftcard_add(struct store *s, const struct st_giftcard *g)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_GIFT_ADD, &st);
+	if (err)
+		return err;
+	btext(st, 1, g->code, false);
+	btext(st, 2, g->currency, false);
+	sqlite3_bind_int64(st, 3, g->initial);
+	sqlite3_bind_int64(st, 4, g->created_at);
+	return exec_done(q, st, "gift card");
+}
+
+static int sq_giftcard_get(struct store *s, const char *code, struct st_giftcard *out)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_GIFT_GET, &st);
+	if (err)
+		return err;
+	btext(st, 1, code, false);
+	if ((err = first_row(q, st, "gift card")))
+		return err;
+	memset(out, 0, sizeof(*out));
+	out->n = sqlite3_column_int64(st, 0);
+	ctext(st, 1, out->code, sizeof(out->code));
+	ctext(st, 2, out->currency, sizeof(out->currency));
+	out->initial = sqlite3_column_int64(st, 3);
+	out->balance = sqlite3_column_int64(st, 4);
+	out->held = sqlite3_column_int64(st, 5);
+	out->created_at = sqlite3_column_int64(st, 6);
+	out->updated_at = sqlite3_column_int64(st, 7);
+	done(st);
+	return TALAD_OK;
+}
+
+/* Runs a conditional gift card update; when no row changed, tells a missing
+ * card (TALAD_ENOTFOUND) from a condition that did not hold (refused). */
+static int gift_update(struct store *s, int id, const char *code, int64_t amount, int64_t now,
+                       int refused)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, id, &st);
+	if (err)
+		return err;
+	btext(st, 1, code, false);
+	sqlite3_bind_int64(st, 2, amount);
+	sqlite3_bind_int64(st, 3, now);
+	err = exec_change(q, st, "gift card");
+	if (err != TALAD_ENOTFOUND)
+		return err;
+	struct st_giftcard g;
+	err = sq_giftcard_get(s, code, &g);
+	return err ? err : refused;
+}
+
+static int sq_giftcard_hold(struct store *s, const char *code, int64_t amount, int64_t now)
+{
+	return gift_update(s, Q_GIFT_HOLD, code, amount, now, TALAD_EREFUSED);
+}
+
+static int sq_giftcard_release(struct store *s, const char *code, int64_t amount, int64_t now)
+{
+	/* Releasing more than is held would be a bookkeeping bug. */
+	return gift_update(s, Q_GIFT_RELEASE, code, amount, now, TALAD_ECONFLICT);
+}
+
+static int sq_giftcard_debit(struct store *s, const char *code, int64_t amount, bool from_hold,
+                             int64_t now)
+{
+	if (from_hold)
+		return gift_update(s, Q_GIFT_DEBIT_HOLD, code, amount, now, TALAD_ECONFLICT);
+	return gift_update(s, Q_GIFT_DEBIT, code, amount, now, TALAD_EREFUSED);
+}
+
+static int sq_fulfilment_add(struct store *s, const struct st_fulfilment *f)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_FULFIL_ADD, &st);
+	if (err)
+		return err;
+	btext(st, 1, f->id, false);
+	btext(st, 2, f->order_id, false);
+	btext(st, 3, f->kind, false);
+	btext(st, 4, f->status, false);
+	btext(st, 5, f->address, false);
+	btext(st, 6, f->email, true);
+	sqlite3_bind_int64(st, 7, f->created_at);
+	return exec_done(q, st, "fulfilment");
+}
+
+static int sq_fulfilment_list(struct store *s, const char *order_id, st_fulfilment_cb cb, void *arg)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_FULFIL_LIST, &st);
+	if (err)
+		return err;
+	btext(st, 1, order_id, false);
+	int r;
+	while ((r = next_row(q, st, "fulfilments")) == 1) {
+		struct st_fulfilment f;
+		memset(&f, 0, sizeof(f));
+		f.n = sqlite3_column_int64(st, 0);
+		ctext(st, 1, f.id, sizeof(f.id));
+		ctext(st, 2, f.order_id, sizeof(f.order_id));
+		ctext(st, 3, f.kind, sizeof(f.kind));
+		ctext(st, 4, f.status, sizeof(f.status));
+		ctext(st, 5, f.address, sizeof(f.address));
+		ctext(st, 6, f.email, sizeof(f.email));
+		f.created_at = sqlite3_column_int64(st, 7);
+		if ((err = cb(arg, &f)) != TALAD_OK)
+			break;
+	}
+	done(st);
+	return r < 0 ? r : err;
+}
+
 static const struct store_ops sqlite_ops = {
     .backend = "sqlite",
     .close = sq_close,
@@ -1753,6 +2094,19 @@ static const struct store_ops sqlite_ops = {
     .feed_bounds = sq_feed_bounds,
     .feed_prune = sq_feed_prune,
     .maintain = sq_maintain,
+    .auth_add = sq_auth_add,
+    .auth_get = sq_auth_get,
+    .auth_by_reference = sq_auth_by_reference,
+    .auth_set_status = sq_auth_set_status,
+    .auth_expire = sq_auth_expire,
+    .auth_list = sq_auth_list,
+    .giftcard_add = sq_giftcard_add,
+    .giftcard_get = sq_giftcard_get,
+    .giftcard_hold = sq_giftcard_hold,
+    .giftcard_release = sq_giftcard_release,
+    .giftcard_debit = sq_giftcard_debit,
+    .fulfilment_add = sq_fulfilment_add,
+    .fulfilment_list = sq_fulfilment_list,
 };
 
 static int user_version(sqlite3 *db, int *out)
