@@ -571,6 +571,13 @@ int receipt_layout(const struct order *o, const struct receipt_settings *rs, str
 		add_amount(r, label, p->kind == TENDER_CASH ? p->tendered : p->amount, false, false,
 		           rs);
 		free(label);
+		/* A card or gift card payment's reference says who holds the
+		   money, and a test gateway says that no real money moved. */
+		if ((p->kind == TENDER_CARD || p->kind == TENDER_GIFT_CARD) && p->reference[0]) {
+			char *ref = xasprintf("  %s", p->reference);
+			add_text(r, ref, RECEIPT_LEFT, false, width);
+			free(ref);
+		}
 	}
 	if (cash)
 		add_amount(r, wd->change, o->settlement.change, true, true, rs);

@@ -3,6 +3,7 @@
  * store. Values of the printer keys are checked before they are stored. */
 #include "common/err.h"
 #include "register/bcconfig.h"
+#include "register/card_reader.h"
 #include "register/regcli.h"
 #include "register/rprint.h"
 #include "register/rstore.h"
@@ -57,7 +58,8 @@ int regcmd_config(struct regcli *cli, int argc, char **argv)
 	if (!strcmp(verb, "set")) {
 		char err[256];
 		if (rprint_config_check(key, words[2], err, sizeof(err)) != TALAD_OK ||
-		    bcconfig_check(key, words[2], err, sizeof(err)) != TALAD_OK)
+		    bcconfig_check(key, words[2], err, sizeof(err)) != TALAD_OK ||
+		    card_reader_config_check(key, words[2], err, sizeof(err)) != TALAD_OK)
 			return regcli_fail(cli, REGCLI_EX_ERROR, "bad_value", "%s: %s", key, err);
 		rc = rstore_setting_set(st, key, words[2]);
 		if (rc)

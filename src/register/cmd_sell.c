@@ -13,7 +13,9 @@
 #include "core/order.h"
 #include "core/receipt.h"
 #include "core/tender.h"
+#include "register/card_reader.h"
 #include "register/regcli.h"
+#include "register/rpay.h"
 #include "register/rprint.h"
 #include "register/rstore.h"
 #include "register/rsync.h"
@@ -25,8 +27,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#define USAGE          "sell ITEM... --pay TENDER [--pay TENDER]... [--email EMAIL] [--json]"
+#define USAGE                                                                                      \
+	"sell ITEM... --pay TENDER [--pay TENDER]... [--email EMAIL] [--ship-to ADDRESS]"          \
+	" [--json]"
 #define PUSH_BUDGET_MS 1500 /* the one push after a sale, all in */
 #define PROBE_MS       1500
 
@@ -184,18 +189,65 @@ static const char *method_phrase(enum tender_kind k)
 	return k == TENDER_CARD ? "card payments" : "gift card payments";
 }
 
+/* A shipping address: one to ORDER_SHIP_MAX - 1 bytes, lines of text. */
+static bool ship_to_valid(const char *s)
+{
+	size_t n = strlen(s);
+	bool visible = false;
+	if (n == 0 || n >= ORDER_SHIP_MAX)
+		return false;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
+			return false;
+		visible = visible || *p > ' ';
+	}
+	return visible;
+}
+
+/* TALAD_TEST_PAUSE_AFTER_AUTH=SECONDS: a test hook that widens the window
+ * between the authorizations and the commit, for the end-to-end test that
+ * restarts the back office in it. */
+static void test_pause_after_auth(void)
+{
+	const char *v = getenv("TALAD_TEST_PAUSE_AFTER_AUTH");
+	char *end;
+	long secs = v ? strtol(v, &end, 10) : 0;
+	if (!v || *end || secs <= 0 || secs > 600)
+		return;
+	fprintf(stderr, "talad: test hook: pausing %ld s between authorization and commit\n", secs);
+	sleep((unsigned)secs);
+}
+
+static json_t *payments_json(const struct settlement *s, const struct currency *cur)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; i < s->npayments; i++) {
+		const struct payment *pm = &s->payments[i];
+		json_t *j = json_pack("{s:s, s:o}", "method", tender_kind_name(pm->kind), "amount",
+		                      regcli_money_json(pm->amount, cur));
+		if (pm->kind == TENDER_CUSTOM)
+			json_object_set_new(j, "name", json_string(pm->name));
+		if (pm->reference[0])
+			json_object_set_new(j, "reference", json_string(pm->reference));
+		if (pm->card_brand[0])
+			json_object_set_new(j, "card_brand", json_string(pm->card_brand));
+		if (pm->card_last4[0])
+			json_object_set_new(j, "card_last4", json_string(pm->card_last4));
+		json_array_append_new(arr, j);
+	}
+	return arr;
+}
+
 int regcmd_sell(struct regcli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"pay", required_argument, NULL, 'p'},
-	    {"email", required_argument, NULL, 'e'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    {"pay", required_argument, NULL, 'p'},     {"email", required_argument, NULL, 'e'},
+	    {"ship-to", required_argument, NULL, 's'}, {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
 	};
 	const char *pays[TENDER_MAX + 1];
 	size_t npays = 0;
-	const char *email = NULL;
+	const char *email = NULL, *ship_to = NULL;
 	int c;
 	optind = 0;
 	opterr = 0;
@@ -209,6 +261,9 @@ int regcmd_sell(struct regcli *cli, int argc, char **argv)
 			break;
 		case 'e':
 			email = optarg;
+			break;
+		case 's':
+			ship_to = optarg;
 			break;
 		case 'j':
 			cli->json = true;
@@ -230,6 +285,14 @@ int regcmd_sell(struct regcli *cli, int argc, char **argv)
 		                    "how is it paid? add --pay cash, --pay custom:NAME, ...");
 	if (email && !email_valid(email))
 		return regcli_usage(cli, USAGE, "'%s' is not an e-mail address", email);
+	if (ship_to && !ship_to_valid(ship_to))
+		return regcli_usage(cli, USAGE,
+		                    "--ship-to needs the name and address to ship to (text, at most"
+		                    " %d bytes)",
+		                    ORDER_SHIP_MAX - 1);
+	if (ship_to && !email)
+		return regcli_usage(cli, USAGE,
+		                    "an order shipped to the customer needs their --email as well");
 
 	struct rstore *st;
 	if (regcli_store(cli, &st))
@@ -255,6 +318,10 @@ int regcmd_sell(struct regcli *cli, int argc, char **argv)
 	char err[512], methods[256];
 	bool needs_backoffice = false;
 	enum tender_kind online_kind = TENDER_CARD;
+	const struct card_reader *reader = NULL;
+	bool has_card = false;
+	struct rpay pay;
+	bool pay_open = false;
 	for (size_t i = 0; i < npays; i++) {
 		if (tender_parse(pays[i], cur.exponent, &tenders[i], err, sizeof(err))) {
 			usage_details(stderr);
@@ -279,6 +346,7 @@ int regcmd_sell(struct regcli *cli, int argc, char **argv)
 			needs_backoffice = true;
 			online_kind = tenders[i].kind;
 		}
+		has_card = has_card || tenders[i].kind == TENDER_CARD;
 	}
 
 	struct order o;
@@ -292,27 +360,6 @@ int regcmd_sell(struct regcli *cli, int argc, char **argv)
 	}
 	status = REGCLI_EX_ERROR;
 
-	if (needs_backoffice) {
-		method_list(st, methods, sizeof(methods));
-		if (!regcli_probe(p.server_url, PROBE_MS)) {
-			status = regcli_fail(cli, REGCLI_EX_OFFLINE, "offline",
-			                     "%s need the back office, which cannot be reached now;"
-			                     " cash and custom methods (%s) still work; nothing was"
-			                     " recorded",
-			                     method_phrase(online_kind), methods);
-			goto out;
-		}
-		/* Honest about what is not built yet: authorising cards and gift
-		 * cards is the payments feature's job (a gateway on the back
-		 * office), which this register cannot call yet. */
-		status = regcli_fail(cli, REGCLI_EX_ERROR, "not_available",
-		                     "%s are not available yet: they come with the payments feature"
-		                     " (a payment gateway on the back office), which is not built;"
-		                     " take cash or a custom method (%s); nothing was recorded",
-		                     method_phrase(online_kind), methods);
-		goto out;
-	}
-
 	if (cart_price(&o.cart, err, sizeof(err))) {
 		status =
 		    regcli_fail(cli, REGCLI_EX_ERROR, "price", "cannot price this sale: %s", err);
@@ -325,14 +372,88 @@ int regcmd_sell(struct regcli *cli, int argc, char **argv)
 	}
 	if (email)
 		strlcpy_t(o.email, email, sizeof(o.email));
+	if (ship_to)
+		strlcpy_t(o.ship_to, ship_to, sizeof(o.ship_to));
+
+	/* What needs the back office is refused before anything is asked of
+	 * it or taken from the customer when it cannot be reached. */
+	if (needs_backoffice || ship_to) {
+		/* Authorizations a killed run of this register left behind. */
+		rpay_recover(st, cli->home, NULL);
+		if (!regcli_probe(p.server_url, PROBE_MS)) {
+			method_list(st, methods, sizeof(methods));
+			if (ship_to)
+				status = regcli_fail(
+				    cli, REGCLI_EX_OFFLINE, "offline",
+				    "shipping to a customer needs the back office, which cannot be"
+				    " reached now; no payment was taken and nothing was recorded;"
+				    " a sale the customer takes away still works with cash and"
+				    " custom methods (%s)",
+				    methods);
+			else
+				status = regcli_fail(
+				    cli, REGCLI_EX_OFFLINE, "offline",
+				    "%s need the back office, which cannot be reached now;"
+				    " cash and custom methods (%s) still work; nothing was"
+				    " recorded",
+				    method_phrase(online_kind), methods);
+			goto out;
+		}
+	}
+	if (needs_backoffice) {
+		struct rpay_decline dec;
+		if (has_card && (rc = card_reader_open(st, &reader, err, sizeof(err)))) {
+			status = regcli_fail(cli, REGCLI_EX_ERROR, "no_card_reader",
+			                     "%s; nothing was recorded", err);
+			goto out;
+		}
+		if ((rc = rpay_init(&pay, st, cli->home, err, sizeof(err)))) {
+			status = regcli_fail(cli, REGCLI_EX_ERROR, "not_logged_in", "%s", err);
+			goto out;
+		}
+		pay_open = true;
+		uuid_v7(o.id); /* the payments are authorized for this order */
+		rc = rpay_authorize(&pay, o.id, &o.settlement, reader, &dec, err, sizeof(err));
+		if (rc == TALAD_EREFUSED) {
+			status =
+			    regcli_fail(cli, REGCLI_EX_ERROR, dec.code[0] ? dec.code : "declined",
+			                "payment declined: %s (%s); nothing was recorded and"
+			                " nothing was charged",
+			                dec.message[0] ? dec.message : "declined", dec.what);
+			goto out;
+		}
+		if (rc) {
+			method_list(st, methods, sizeof(methods));
+			if (rhttp_retryable(rc))
+				status =
+				    regcli_fail(cli, REGCLI_EX_OFFLINE, "offline",
+				                "the back office stopped answering while %s were"
+				                " authorized: %s; nothing was recorded; cash and"
+				                " custom methods (%s) still work",
+				                method_phrase(online_kind), err, methods);
+			else
+				status = regcli_fail(cli, REGCLI_EX_ERROR, "payment",
+				                     "%s: %s; nothing was recorded",
+				                     method_phrase(online_kind), err);
+			goto out;
+		}
+		test_pause_after_auth();
+	}
 
 	rc = rstore_commit_sale(st, &o, err, sizeof(err));
 	if (rc) {
 		status = regcli_fail(cli, REGCLI_EX_ERROR, "commit",
 		                     "the sale was not recorded: %s", err);
+		if (pay_open) {
+			char verr[256];
+			if (rpay_void_all(&pay, verr, sizeof(verr)))
+				regcli_warn("%s; the back office releases it by itself", verr);
+		}
 		goto out;
 	}
 	status = REGCLI_EX_OK; /* from here on the sale is a fact */
+	if (pay_open)
+		rpay_committed(&pay);
 
 	char total[MONEY_STRLEN], change[MONEY_STRLEN];
 	money_format(o.cart.total, cur.exponent, total);
@@ -385,6 +506,8 @@ int regcmd_sell(struct regcli *cli, int argc, char **argv)
 		                    ost == RSTORE_ORDER_REJECTED ? json_string(row.error)
 		                                                 : json_null());
 		json_object_set_new(j, "email", email ? json_string(email) : json_null());
+		json_object_set_new(j, "ship_to", ship_to ? json_string(ship_to) : json_null());
+		json_object_set_new(j, "payments", payments_json(&o.settlement, &cur));
 		regcli_print_json(j);
 	} else if (ost == RSTORE_ORDER_SYNCED) {
 		printf("synced with the back office\n");
@@ -403,7 +526,17 @@ int regcmd_sell(struct regcli *cli, int argc, char **argv)
 			       " the register syncs\n",
 			       email);
 	}
+	if (ship_to && !cli->json) {
+		if (ost == RSTORE_ORDER_SYNCED)
+			printf("to be shipped: the back office has the order with an unfulfilled"
+			       " shipping fulfilment\n");
+		else
+			printf("to be shipped: the back office gets the order and its shipping"
+			       " address as soon as the register syncs\n");
+	}
 out:
+	if (pay_open)
+		rpay_release(&pay);
 	order_release(&o);
 	return status;
 }

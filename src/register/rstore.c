@@ -200,6 +200,7 @@ enum query {
 	Q_SETTING_DEL,
 	Q_SETTINGS_LIST,
 	Q_PAIRED,
+	Q_OUTBOX_EMAILS,
 	Q_COUNT
 };
 
@@ -296,6 +297,9 @@ static const char *const query_sql[Q_COUNT] = {
     [Q_SETTING_DEL] = "DELETE FROM settings WHERE key = ?1",
     [Q_SETTINGS_LIST] = "SELECT key, value FROM settings ORDER BY key",
     [Q_PAIRED] = "SELECT register_id, location_id FROM pairing WHERE id = 1",
+    [Q_OUTBOX_EMAILS] = "SELECT seq, op_id, type, created_at, payload, status, error"
+                        " FROM outbox WHERE order_id = ?1 AND type = 'receipt.email'"
+                        " ORDER BY seq DESC",
 };
 
 struct rstore {
@@ -1799,6 +1803,94 @@ int rstore_pending_count(struct rstore *st, int64_t *n)
 	return count_query(st, Q_PENDING_COUNT, n);
 }
 
+int rstore_email_receipt(struct rstore *st, const char *id_or_number, const char *email,
+                         char order_id[UUID_STRLEN + 1], int64_t *seq, char *err,
+                         size_t errlen)
+{
+	char id[UUID_STRLEN + 1] = "", op_id[UUID_STRLEN + 1];
+	char *text = NULL;
+	sqlite3_stmt *s;
+	int rc = tx_begin(st, err, errlen);
+	if (rc)
+		return rc;
+	struct rstore_pairing p;
+	rc = rstore_get_pairing(st, &p);
+	if (rc == TALAD_ENOTFOUND) {
+		seterr(err, errlen, "this register was never logged in");
+		rc = TALAD_ESTATE;
+	}
+	if (rc == TALAD_OK)
+		rc = prep(st, Q_ORDER_GET, &s, err, errlen);
+	if (rc)
+		goto out;
+	sqlite3_bind_text(s, 1, id_or_number, -1, SQLITE_STATIC);
+	int step = sqlite3_step(s);
+	if (step == SQLITE_ROW)
+		copy_cut(id, sizeof(id), col_text(s, 0));
+	else if (step == SQLITE_DONE)
+		seterr(err, errlen, "no order %s on this register", id_or_number);
+	else
+		rc = dberr(st, step, err, errlen, "read an order");
+	sqlite3_reset(s);
+	if (rc == TALAD_OK && !id[0])
+		rc = TALAD_ENOTFOUND;
+	if (rc)
+		goto out;
+	json_t *pl = json_pack("{s:s, s:s}", "order_id", id, "email", email);
+	text = pl ? json_dumps(pl, JSON_COMPACT) : NULL;
+	json_decref(pl);
+	if (!text) {
+		seterr(err, errlen, "cannot write the e-mail request as JSON");
+		rc = TALAD_EINVAL;
+		goto out;
+	}
+	uuid_v7(op_id);
+	rc = outbox_insert(st, op_id, "receipt.email", text, id, seq, err, errlen);
+	if (rc == TALAD_OK)
+		rc = tx_commit(st, err, errlen);
+out:
+	if (rc)
+		tx_rollback(st);
+	else if (order_id)
+		memcpy(order_id, id, sizeof(id));
+	free(text);
+	return rc;
+}
+
+int rstore_email_row(struct rstore *st, const char *order_id, const char *email,
+                     struct rstore_outbox_row *out)
+{
+	sqlite3_stmt *s;
+	memset(out, 0, sizeof(*out));
+	int rc = prep(st, Q_OUTBOX_EMAILS, &s, NULL, 0);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(s, 1, order_id, -1, SQLITE_STATIC);
+	int ret = TALAD_ENOTFOUND, step;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		json_t *pl = json_loads(col_text(s, 4), 0, NULL);
+		const char *e = json_string_value(json_object_get(pl, "email"));
+		bool match = e && !strcasecmp(e, email);
+		json_decref(pl);
+		if (!match)
+			continue;
+		out->seq = sqlite3_column_int64(s, 0);
+		copy_cut(out->op_id, sizeof(out->op_id), col_text(s, 1));
+		copy_cut(out->type, sizeof(out->type), col_text(s, 2));
+		out->created_at = sqlite3_column_int64(s, 3);
+		out->payload = xstrdup(col_text(s, 4));
+		if (rstore_out_status_parse(col_text(s, 5), &out->status) != TALAD_OK)
+			out->status = RSTORE_OUT_PENDING;
+		copy_cut(out->error, sizeof(out->error), col_text(s, 6));
+		ret = TALAD_OK;
+		break;
+	}
+	if (ret != TALAD_OK && step != SQLITE_DONE)
+		ret = dberr(st, step, NULL, 0, "read the outbox");
+	sqlite3_reset(s);
+	return ret;
+}
+
 struct acked_row {
 	int64_t seq;
 	bool is_order;
@@ -1934,7 +2026,10 @@ int rstore_commit_sale(struct rstore *st, struct order *o, char *err, size_t err
 		sqlite3_reset(s);
 		if (rc)
 			goto out;
-		uuid_v7(o->id);
+		/* A sale whose card or gift card payments were authorised
+		   under its id keeps that id. */
+		if (!uuid_valid(o->id))
+			uuid_v7(o->id);
 		o->created_at = time_now_ms();
 		rc = prep(st, Q_ORDER_INSERT, &s, err, errlen);
 		if (rc)
@@ -2045,7 +2140,8 @@ int rstore_commit_sale(struct rstore *st, struct order *o, char *err, size_t err
 			goto out;
 		}
 		uuid_v7(email_op);
-		rc = outbox_insert(st, email_op, "receipt.email", text, NULL, NULL, err, errlen);
+		/* Tied to the order, so rstore_email_row finds it. */
+		rc = outbox_insert(st, email_op, "receipt.email", text, o->id, NULL, err, errlen);
 		free(text);
 		if (rc)
 			goto out;

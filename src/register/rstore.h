@@ -193,7 +193,8 @@ int rstore_apply_changes(struct rstore *st, const json_t *page, struct rstore_ap
 
 /* ---- sales ---- */
 
-/* Commits a sale in one transaction: the order (o->id a new UUIDv7,
+/* Commits a sale in one transaction: the order (o->id a new UUIDv7 unless
+ * the caller set one -- the id its payments were authorised under --,
  * o->number the register's next gap-free number "R01-000042", o->created_at
  * now, o->register_id and o->location_id from the pairing are filled in
  * here), its lines and payments, one stock delta per tracked catalog line and
@@ -243,6 +244,21 @@ int rstore_outbox_read(struct rstore *st, bool pending_only, int64_t after_seq, 
 void rstore_outbox_rows_free(struct rstore_outbox_row *rows, size_t n);
 /* Outbox rows the back office has not acknowledged. */
 int rstore_pending_count(struct rstore *st, int64_t *n);
+
+/* Asks for the receipt of a stored order (by id or number) to be e-mailed
+ * to email: a receipt.email {order_id, email} row tied to the order, in one
+ * transaction. The address is the caller's to check. order_id (may be NULL)
+ * gets the order's id and *seq (may be NULL) the row's sequence number.
+ * TALAD_OK, TALAD_ENOTFOUND (no such order), TALAD_ESTATE (never paired),
+ * TALAD_EDB/TALAD_EBUSY with a message in err. */
+int rstore_email_receipt(struct rstore *st, const char *id_or_number, const char *email,
+                         char order_id[UUID_STRLEN + 1], int64_t *seq, char *err,
+                         size_t errlen);
+/* The newest receipt.email row of order order_id to email (compared ignoring
+ * ASCII case), as written by rstore_commit_sale or rstore_email_receipt.
+ * TALAD_OK (the caller frees out->payload) or TALAD_ENOTFOUND. */
+int rstore_email_row(struct rstore *st, const char *order_id, const char *email,
+                     struct rstore_outbox_row *out);
 
 struct rstore_push_result {
 	int64_t seq;
