@@ -32,7 +32,7 @@ static const struct entry commands[] = {
     {"status", regcmd_status, NULL, "status [--json]",
      "logged in, online, pending, last sync, catalog size"},
     {"sell", regcmd_sell, NULL,
-     "sell ITEM... --pay TENDER [--pay TENDER]... [--email EMAIL] [--json]",
+     "sell ITEM... --pay TENDER [--pay TENDER]... [--email EMAIL] [--ship-to ADDRESS] [--json]",
      "sell: ITEM = BARCODE | SKU | CODE*QTY | custom:NAME=PRICE,\n"
      "                        TENDER = cash[:AMOUNT] | card[:AMOUNT] | gift:CODE[:AMOUNT] |"
      " custom:NAME[:AMOUNT]"},
@@ -42,6 +42,10 @@ static const struct entry commands[] = {
      "orders sold here and their sync state; one order's receipt"},
     {"logout", regcmd_logout, NULL, "logout [--force] [--json]",
      "log out (refused while sales are unsynced, unless --force keeps them)"},
+    {"product", regcmd_product, NULL,
+     "product add --title TITLE --price PRICE [--sku SKU] [--barcode BARCODE] [--tracked]"
+     " [--json]",
+     "add a product to the back office's catalog (online only)"},
     {"config", regcmd_config, NULL, "config set KEY VALUE | get KEY | unset KEY | list [--json]",
      "this register's settings (printer, drawer, scanner, ...)"},
     {"receipt", NULL, cmd_receipt,

@@ -48,6 +48,7 @@ int regcmd_sync(struct regcli *cli, int argc, char **argv);
 int regcmd_orders(struct regcli *cli, int argc, char **argv);
 int regcmd_logout(struct regcli *cli, int argc, char **argv);
 int regcmd_config(struct regcli *cli, int argc, char **argv);
+int regcmd_product(struct regcli *cli, int argc, char **argv);
 
 /* Resolves the home directory (--home, $TALAD_HOME, $XDG_DATA_HOME/talad,
  * ~/.local/share/talad), creates it (mode 0700) and opens the store in it.
