@@ -15,19 +15,7 @@ set_level "$SKU" 1000
 reg "$H" sync >/dev/null || fail "sync"
 SOLD=0 # units
 MADE=0 # orders
-export TALAD_LOG=info # the back office logs each answered request: see hit_after_push
-
-# hit_after_push BEFORE SIGNAL: sends SIGNAL to the back office as soon as its
-# log shows more than BEFORE pushes answered: the register's next batch (of
-# up to 500 orders) is then on its way or being applied.
-pushes() { grep -c 'POST /api/v1/sync/push' "$T/server-$PORT.log" || true; }
-hit_after_push() {
-	local end=$((SECONDS + 20))
-	while [ "$(pushes)" -le "$1" ]; do
-		[ $SECONDS -lt $end ] || fail "no push reached the back office"
-	done
-	kill "-$2" "$SERVER_PID"
-}
+export TALAD_LOG=info # the back office logs each answered request: see after_push
 
 # bounded NAME SECONDS WANT_STATUS... ARGS: runs talad within a timeout and
 # checks its exit status is one of the wanted ones (124 is the timeout).
@@ -46,10 +34,11 @@ sell_many "$H" 1000 "$SKU"
 SOLD=$((SOLD + 1000))
 MADE=$((MADE + 1000))
 serve_again
-before=$(pushes)
+before=$(push_count)
 timeout 45 "$TALAD" --home "$H" sync >"$T/sync1.out" 2>&1 &
 sp=$!
-hit_after_push "$before" KILL
+after_push "$before"
+kill -9 "$SERVER_PID"
 rc=0
 wait "$sp" || rc=$?
 [ $rc != 124 ] || fail "sync hung on a killed back office"
