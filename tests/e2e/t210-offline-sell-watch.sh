@@ -27,7 +27,7 @@ assert_eq 0 "$(reg "$H" orders --json | jq 'if type == "array" then length else 
 ok "card refused offline with 75, nothing recorded"
 
 # The worker runs from before the back office is back: nobody forces a sync.
-reg "$H" sync --watch >"$T/watch.log" 2>&1 &
+"$TALAD" --home "$H" sync --watch >"$T/watch.log" 2>&1 & # $! is talad itself
 WATCH=$!
 PIDS+=("$WATCH")
 
