@@ -4,6 +4,7 @@
 #include "common/err.h"
 #include "core/receipt.h"
 #include "register/cmd_hw.h"
+#include "register/cmd_receipt_email.h"
 #include "register/rprint.h"
 
 #include <stdlib.h>
@@ -12,7 +13,8 @@
 static int usage(FILE *err)
 {
 	fprintf(err, "usage: talad receipt print ORDER [--printer URI]\n"
-	             "       talad receipt show ORDER [--width N] [--lang en|th]\n");
+	             "       talad receipt show ORDER [--width N] [--lang en|th]\n"
+	             "       talad receipt email ORDER ADDRESS [--json]\n");
 	return 2;
 }
 
@@ -137,6 +139,8 @@ int cmd_receipt(struct rstore *st, int argc, char **argv, FILE *out, FILE *err)
 		return receipt_print(st, argc, argv, out, err);
 	if (!strcmp(argv[1], "show"))
 		return receipt_show(st, argc, argv, out, err);
+	if (!strcmp(argv[1], "email"))
+		return cmd_receipt_email(st, argc, argv, out, err);
 	fprintf(err, "talad receipt: unknown subcommand '%s'\n", argv[1]);
 	return usage(err);
 }

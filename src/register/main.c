@@ -49,8 +49,9 @@ static const struct entry commands[] = {
     {"config", regcmd_config, NULL, "config set KEY VALUE | get KEY | unset KEY | list [--json]",
      "this register's settings (printer, drawer, scanner, ...)"},
     {"receipt", NULL, cmd_receipt,
-     "receipt print ORDER [--printer URI] | receipt show ORDER [--width N] [--lang en|th]",
-     "print or show the receipt of an order"},
+     "receipt print ORDER [--printer URI] | receipt show ORDER [--width N] [--lang en|th]"
+     " |\n          receipt email ORDER ADDRESS [--json]",
+     "print, show or e-mail the receipt of an order"},
     {"drawer", NULL, cmd_drawer, "drawer open [--reason TEXT] [--printer URI] [--json]",
      "open the cash drawer (the opening is recorded)"},
     {"printer", NULL, cmd_printer, "printer status [--printer URI] [--json]",
