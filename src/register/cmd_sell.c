@@ -5,6 +5,7 @@
  * then the receipt printed and one short push tried, which never fails the
  * sale. */
 #include "common/buf.h"
+#include "common/email.h"
 #include "common/err.h"
 #include "common/timeutil.h"
 #include "common/xalloc.h"
@@ -14,7 +15,9 @@
 #include "core/receipt.h"
 #include "core/tender.h"
 #include "register/card_reader.h"
+#include "register/promptpay.h"
 #include "register/regcli.h"
+#include "register/regmail.h"
 #include "register/rpay.h"
 #include "register/rprint.h"
 #include "register/rstore.h"
@@ -31,7 +34,7 @@
 
 #define USAGE                                                                                      \
 	"sell ITEM... --pay TENDER [--pay TENDER]... [--email EMAIL] [--ship-to ADDRESS]"          \
-	" [--json]"
+	" [--confirm REF] [--json]"
 #define PUSH_BUDGET_MS 1500 /* the one push after a sale, all in */
 #define PROBE_MS       1500
 
@@ -39,7 +42,9 @@ static void usage_details(FILE *f)
 {
 	fprintf(f, "  ITEM   = BARCODE | SKU | CODE*QTY | custom:NAME=PRICE[*QTY]\n"
 	           "  TENDER = cash[:AMOUNT] | card[:AMOUNT] | gift:CODE[:AMOUNT] |"
-	           " custom:NAME[:AMOUNT]\n");
+	           " custom:NAME[:AMOUNT]\n"
+	           "  a PromptPay QR payment shows its QR code and asks whether it arrived;"
+	           " --confirm REF\n  records REF as its reference without asking (scripts)\n");
 }
 
 /* Splits a trailing "*QTY" off s (in place). TALAD_OK with *qty (1 when
@@ -68,16 +73,10 @@ static int split_qty(char *s, int64_t *qty)
 	return TALAD_OK;
 }
 
+/* The same strict check the back office makes (common/email.h). */
 static bool email_valid(const char *e)
 {
-	size_t n = strlen(e);
-	const char *at = strchr(e, '@');
-	if (n == 0 || n > ORDER_EMAIL_MAX || !at || at == e || !at[1] || strchr(at + 1, '@'))
-		return false;
-	for (const char *p = e; *p; p++)
-		if ((unsigned char)*p <= ' ' || *p == ',' || *p == ';' || *p == '<' || *p == '>')
-			return false;
-	return strchr(at + 1, '.') != NULL;
+	return strlen(e) <= ORDER_EMAIL_MAX && email_address_valid(e, NULL);
 }
 
 /* "PromptPay QR, Bank transfer", or "none set up" */
@@ -241,12 +240,17 @@ static json_t *payments_json(const struct settlement *s, const struct currency *
 int regcmd_sell(struct regcli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"pay", required_argument, NULL, 'p'},     {"email", required_argument, NULL, 'e'},
-	    {"ship-to", required_argument, NULL, 's'}, {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+	    {"pay", required_argument, NULL, 'p'},
+	    {"email", required_argument, NULL, 'e'},
+	    {"ship-to", required_argument, NULL, 's'},
+	    {"confirm", required_argument, NULL, 'c'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *pays[TENDER_MAX + 1];
 	size_t npays = 0;
+	const char *confirm = NULL; /* --confirm REF: PromptPay paid, without asking */
 	const char *email = NULL, *ship_to = NULL;
 	int c;
 	optind = 0;
@@ -264,6 +268,9 @@ int regcmd_sell(struct regcli *cli, int argc, char **argv)
 			break;
 		case 's':
 			ship_to = optarg;
+			break;
+		case 'c':
+			confirm = optarg;
 			break;
 		case 'j':
 			cli->json = true;
@@ -368,6 +375,13 @@ int regcmd_sell(struct regcli *cli, int argc, char **argv)
 	if (tender_settle(o.cart.total, tenders, npays, shop.cash_increment, &o.settlement, err,
 	                  sizeof(err))) {
 		status = regcli_fail(cli, REGCLI_EX_ERROR, "payment", "%s", err);
+		goto out;
+	}
+	/* PromptPay: the QR code shown and the cashier's word that it was paid. */
+	rc = promptpay_confirm_sale(st, &cur, &o.settlement, confirm, err, sizeof(err));
+	if (rc) {
+		status = regcli_fail(cli, rc == TALAD_EREFUSED ? REGCLI_EX_ERROR : REGCLI_EX_USAGE,
+		                     "promptpay", "%s; nothing was recorded", err);
 		goto out;
 	}
 	if (email)
@@ -495,6 +509,9 @@ int regcmd_sell(struct regcli *cli, int argc, char **argv)
 		row.error[0] = '\0';
 	int64_t pending = 0;
 	rstore_pending_count(st, &pending);
+	char mail_why[RSTORE_ERROR_MAX] = "";
+	enum regmail_state mail =
+	    email ? regmail_state(st, o.id, email, mail_why, sizeof(mail_why)) : REGMAIL_QUEUED;
 
 	if (cli->json) {
 		json_t *j = json_pack(
@@ -506,6 +523,8 @@ int regcmd_sell(struct regcli *cli, int argc, char **argv)
 		                    ost == RSTORE_ORDER_REJECTED ? json_string(row.error)
 		                                                 : json_null());
 		json_object_set_new(j, "email", email ? json_string(email) : json_null());
+		json_object_set_new(j, "email_status",
+		                    email ? json_string(regmail_state_name(mail)) : json_null());
 		json_object_set_new(j, "ship_to", ship_to ? json_string(ship_to) : json_null());
 		json_object_set_new(j, "payments", payments_json(&o.settlement, &cur));
 		regcli_print_json(j);
@@ -518,14 +537,8 @@ int regcmd_sell(struct regcli *cli, int argc, char **argv)
 	} else {
 		printf("saved offline; will sync automatically\n");
 	}
-	if (email && !cli->json) {
-		if (ost == RSTORE_ORDER_SYNCED && pending == 0)
-			printf("the receipt will be e-mailed to %s by the back office\n", email);
-		else
-			printf("the receipt cannot be e-mailed while offline: it will go to %s once"
-			       " the register syncs\n",
-			       email);
-	}
+	if (email && !cli->json)
+		regmail_tell(stdout, mail, email, mail_why);
 	if (ship_to && !cli->json) {
 		if (ost == RSTORE_ORDER_SYNCED)
 			printf("to be shipped: the back office has the order with an unfulfilled"

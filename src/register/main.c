@@ -32,7 +32,8 @@ static const struct entry commands[] = {
     {"status", regcmd_status, NULL, "status [--json]",
      "logged in, online, pending, last sync, catalog size"},
     {"sell", regcmd_sell, NULL,
-     "sell ITEM... --pay TENDER [--pay TENDER]... [--email EMAIL] [--ship-to ADDRESS] [--json]",
+     "sell ITEM... --pay TENDER [--pay TENDER]... [--email EMAIL] [--ship-to ADDRESS]"
+     " [--confirm REF] [--json]",
      "sell: ITEM = BARCODE | SKU | CODE*QTY | custom:NAME=PRICE,\n"
      "                        TENDER = cash[:AMOUNT] | card[:AMOUNT] | gift:CODE[:AMOUNT] |"
      " custom:NAME[:AMOUNT]"},
