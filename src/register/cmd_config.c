@@ -4,6 +4,7 @@
 #include "common/err.h"
 #include "register/bcconfig.h"
 #include "register/card_reader.h"
+#include "register/promptpay.h"
 #include "register/regcli.h"
 #include "register/rprint.h"
 #include "register/rstore.h"
@@ -59,7 +60,8 @@ int regcmd_config(struct regcli *cli, int argc, char **argv)
 		char err[256];
 		if (rprint_config_check(key, words[2], err, sizeof(err)) != TALAD_OK ||
 		    bcconfig_check(key, words[2], err, sizeof(err)) != TALAD_OK ||
-		    card_reader_config_check(key, words[2], err, sizeof(err)) != TALAD_OK)
+		    card_reader_config_check(key, words[2], err, sizeof(err)) != TALAD_OK ||
+		    promptpay_config_check(key, words[2], err, sizeof(err)) != TALAD_OK)
 			return regcli_fail(cli, REGCLI_EX_ERROR, "bad_value", "%s: %s", key, err);
 		rc = rstore_setting_set(st, key, words[2]);
 		if (rc)
