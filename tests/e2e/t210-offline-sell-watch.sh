@@ -32,8 +32,11 @@ WATCH=$!
 PIDS+=("$WATCH")
 
 reg "$H" sell "$SKU" --pay cash:1000 --json >"$T/s1.json" || fail "cash sale offline"
-reg "$H" sell "$SKU*2" --pay "custom:PromptPay QR" --json >"$T/s2.json" || fail "PromptPay sale offline"
-reg "$H" sell "custom:Gift wrap=20.00" "$SKU" --pay "custom:promptpay qr:10" --pay cash:50 --json \
+# PromptPay is confirmed by the cashier; --confirm does it for a script.
+reg "$H" sell "$SKU*2" --pay "custom:PromptPay QR" --confirm "KBANK 0001" --json >"$T/s2.json" ||
+	fail "PromptPay sale offline"
+reg "$H" sell "custom:Gift wrap=20.00" "$SKU" --pay "custom:promptpay qr:10" --pay cash:50 \
+	--confirm "SCB 0002" --json \
 	>"$T/s3.json" || fail "mixed sale offline"
 IDS=$(jq -rs '[.[].id] | sort | join(" ")' "$T/s1.json" "$T/s2.json" "$T/s3.json")
 [ "$(wc -w <<<"$IDS")" = 3 ] || fail "three sales should give three order ids: $IDS"
