@@ -392,8 +392,6 @@ int regcmd_sell(struct regcli *cli, int argc, char **argv)
 	/* What needs the back office is refused before anything is asked of
 	 * it or taken from the customer when it cannot be reached. */
 	if (needs_backoffice || ship_to) {
-		/* Authorizations a killed run of this register left behind. */
-		rpay_recover(st, cli->home, NULL);
 		if (!regcli_probe(p.server_url, PROBE_MS)) {
 			method_list(st, methods, sizeof(methods));
 			if (ship_to)
@@ -413,6 +411,8 @@ int regcmd_sell(struct regcli *cli, int argc, char **argv)
 				    method_phrase(online_kind), methods);
 			goto out;
 		}
+		/* Online: authorizations a killed run of this register left. */
+		rpay_recover(st, cli->home, NULL);
 	}
 	if (needs_backoffice) {
 		struct rpay_decline dec;

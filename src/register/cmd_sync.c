@@ -5,6 +5,7 @@
 #include "common/timeutil.h"
 #include "register/regcli.h"
 #include "register/rhttp.h"
+#include "register/rpay.h"
 #include "register/rstore.h"
 #include "register/rsync.h"
 
@@ -116,6 +117,10 @@ int regcmd_sync(struct regcli *cli, int argc, char **argv)
 	rsync_result_init(&res);
 	rc = rsync_now(&sync, &res);
 	rsync_release(&sync);
+	/* Online: void what a sale killed between authorization and commit
+	   left authorized (register/rpay.h). */
+	if (rc == TALAD_OK)
+		rpay_recover(st, cli->home, NULL);
 	char warning[256];
 	regcli_clock_warning(res.has_skew, res.clock_skew_ms, warning, true);
 	size_t pushed = res.pushed.applied + res.pushed.duplicate + res.pushed.rejected;
