@@ -4,7 +4,8 @@
  * one is declined or the back office stops answering, those already approved
  * are voided and nothing is recorded. A journal file in the home directory
  * names the authorizations of a sale in flight, so that the ones of a
- * register killed before its commit are voided the next time it sells. */
+ * register killed before its commit are voided the next time it syncs or
+ * sells online. */
 #ifndef TALAD_RPAY_H
 #define TALAD_RPAY_H
 
