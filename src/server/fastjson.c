@@ -7,6 +7,7 @@
 #include "common/xalloc.h"
 
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -102,7 +103,8 @@ struct reader {
 	const unsigned char *span;
 	size_t span_len;
 	struct fastjson_error *err;
-	char tmp[4096]; /* an escaped string, decoded */
+	char *tmp; /* an escaped string, decoded (grows) */
+	size_t tmpcap;
 };
 
 static int fail(struct reader *r, const char *text)
@@ -210,6 +212,12 @@ static int string(struct reader *r, const char **out, size_t *len)
 	}
 	size_t n = 0;
 	char *t = r->tmp;
+	/* Decoded, a string is never longer than its escaped form. */
+	size_t need = (size_t)(r->end - s) + 8;
+	if (need > r->tmpcap) {
+		r->tmp = t = xreallocarray(r->tmp, need, 1);
+		r->tmpcap = need;
+	}
 	for (q = s;;) {
 		if (q >= r->end)
 			return fail(r, "unterminated string");
@@ -220,8 +228,6 @@ static int string(struct reader *r, const char **out, size_t *len)
 			r->p = q;
 			return fail(r, "control character in a string");
 		}
-		if (n + 8 >= sizeof(r->tmp))
-			return fail(r, "string with escapes too long");
 		if (c != '\\') {
 			t[n++] = (char)c;
 			q++;
@@ -332,8 +338,9 @@ static json_t *number(struct reader *r)
 		buf[n] = '\0';
 		errno = 0;
 		double d = strtod(buf, NULL);
-		if (errno == ERANGE)
-			return fail(r, "real number out of range"), NULL;
+		/* Underflow reads as 0, as jansson takes it; overflow is refused. */
+		if (errno == ERANGE && (d == HUGE_VAL || d == -HUGE_VAL))
+			return fail(r, "real number overflow"), NULL;
 		r->p = q;
 		return json_real(d);
 	}
@@ -357,7 +364,7 @@ static json_t *object(struct reader *r)
 	for (;;) {
 		const char *k;
 		size_t klen;
-		char key[256];
+		char keybuf[256], *key = keybuf;
 		ws(r);
 		if (r->p >= r->end || *r->p != '"') {
 			fail(r, "expected a key");
@@ -366,34 +373,37 @@ static json_t *object(struct reader *r)
 		if (string(r, &k, &klen))
 			break;
 		/* r->tmp is reused by the value: keep the key apart. */
-		if (klen >= sizeof(key)) {
-			fail(r, "key too long");
-			break;
-		}
+		if (klen >= sizeof(keybuf))
+			key = xmalloc(klen + 1);
 		memcpy(key, k, klen);
 		key[klen] = '\0';
 		ws(r);
+		json_t *v = NULL;
+		const unsigned char *at = r->p;
 		if (r->p >= r->end || *r->p != ':') {
 			fail(r, "expected ':'");
-			break;
+		} else {
+			r->p++;
+			ws(r);
+			at = r->p;
+			v = value(r);
 		}
-		r->p++;
-		ws(r);
-		const unsigned char *at = r->p;
-		json_t *v = value(r);
-		if (!v)
-			break;
-		if (r->span_key && r->depth == 1 && !strcmp(key, r->span_key)) {
+		if (v && json_object_getn(o, key, klen)) {
+			json_decref(v);
+			v = NULL;
+			r->p = at;
+			fail(r, "duplicate key");
+		}
+		if (v && r->span_key && r->depth == 1 && !strcmp(key, r->span_key)) {
 			r->span = at;
 			r->span_len = (size_t)(r->p - at);
 		}
-		if (json_object_getn(o, key, klen)) {
-			json_decref(v);
-			r->p = at;
-			fail(r, "duplicate key");
+		if (v)
+			json_object_setn_new_nocheck(o, key, klen, v);
+		if (key != keybuf)
+			free(key);
+		if (!v)
 			break;
-		}
-		json_object_setn_new_nocheck(o, key, klen, v);
 		ws(r);
 		if (r->p < r->end && *r->p == ',') {
 			r->p++;
@@ -497,6 +507,8 @@ json_t *fastjson_load_span(const char *buf, size_t len, const char *key, const c
 	r->span_key = key;
 	r->span = NULL;
 	r->span_len = 0;
+	r->tmp = NULL;
+	r->tmpcap = 0;
 	json_t *v = value(r);
 	if (v) {
 		ws(r);
@@ -510,6 +522,7 @@ json_t *fastjson_load_span(const char *buf, size_t len, const char *key, const c
 		*span = (const char *)r->span;
 		*span_len = r->span_len;
 	}
+	free(r->tmp);
 	free(r);
 	return v;
 }
