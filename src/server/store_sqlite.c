@@ -121,6 +121,9 @@ enum {
 	Q_BEGIN_WRITE,
 	Q_COMMIT,
 	Q_ROLLBACK,
+	Q_SP_BEGIN,
+	Q_SP_RELEASE,
+	Q_SP_ROLLBACK,
 	Q_COUNTER_NEXT,
 	Q_META_GET,
 	Q_META_SET,
@@ -228,6 +231,9 @@ static const char *const sql[Q_COUNT] = {
     [Q_BEGIN_WRITE] = "BEGIN IMMEDIATE",
     [Q_COMMIT] = "COMMIT",
     [Q_ROLLBACK] = "ROLLBACK",
+    [Q_SP_BEGIN] = "SAVEPOINT store_op",
+    [Q_SP_RELEASE] = "RELEASE store_op",
+    [Q_SP_ROLLBACK] = "ROLLBACK TO store_op",
     [Q_COUNTER_NEXT] = "INSERT INTO meta (key, value) VALUES (?1, 1) ON CONFLICT (key) "
                        "DO UPDATE SET value = value + 1 RETURNING value",
     [Q_META_GET] = "SELECT value FROM meta WHERE key = ?1",
@@ -723,7 +729,29 @@ static bool id_listed(const struct st_product *p, const char *id)
 	return false;
 }
 
+static int product_put_rows(struct store *s, const struct st_product *p, bool create);
+
+/* Several statements made one: inside or outside a caller's transaction, a
+ * failed put leaves nothing behind. */
 static int sq_product_put(struct store *s, const struct st_product *p, bool create)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int err = stmt(q, Q_SP_BEGIN, &st);
+	if (err || (err = exec_done(q, st, "savepoint")))
+		return err;
+	err = product_put_rows(s, p, create);
+	if (err && stmt(q, Q_SP_ROLLBACK, &st) == TALAD_OK)
+		exec_done(q, st, "savepoint");
+	if (stmt(q, Q_SP_RELEASE, &st) == TALAD_OK) {
+		int rc = exec_done(q, st, "savepoint");
+		if (!err)
+			err = rc;
+	}
+	return err;
+}
+
+static int product_put_rows(struct store *s, const struct st_product *p, bool create)
 {
 	struct sq *q = SQ(s);
 	sqlite3_stmt *st;
@@ -1029,12 +1057,18 @@ static int sq_level_add(struct store *s, const char *variant_id, const char *loc
 	btext(st, 2, location_id, false);
 	sqlite3_bind_int64(st, 3, delta);
 	sqlite3_bind_int64(st, 4, time(NULL) * (int64_t)1000);
-	if ((err = first_row(q, st, "level")))
-		return err == TALAD_ENOTFOUND ? TALAD_EDB : err;
-	*available = sqlite3_column_int64(st, 0);
-	/* Stepping to the end finishes the statement cleanly. */
+	/* The row comes back first; a foreign key is checked when the
+	 * statement ends, so the error may come with either step. */
 	int rc = sqlite3_step(st);
-	err = rc == SQLITE_DONE ? TALAD_OK : map_rc(q, sqlite3_extended_errcode(q->db), "level");
+	bool row = rc == SQLITE_ROW;
+	if (row) {
+		*available = sqlite3_column_int64(st, 0);
+		rc = sqlite3_step(st);
+	}
+	if (rc == SQLITE_DONE)
+		err = row ? TALAD_OK : TALAD_EDB;
+	else
+		err = map_rc(q, sqlite3_extended_errcode(q->db), "level");
 	done(st);
 	return err;
 }
