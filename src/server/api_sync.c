@@ -363,6 +363,26 @@ static int variant_tracked(struct push *p, const char *variant_id, int *tracked)
 	return TALAD_OK;
 }
 
+/* a, the separator, then n in decimal (n > 0) or nothing: the delta ids and
+ * map keys of every order line, built without printf on the hot path. */
+static void join_id(char *out, size_t size, const char *a, char sep, size_t n)
+{
+	char digits[24];
+	size_t nd = 0;
+	for (; n; n /= 10)
+		digits[nd++] = (char)('0' + n % 10);
+	size_t len = strlen(a);
+	if (len + 2 + nd > size) {
+		out[0] = '\0';
+		return;
+	}
+	memcpy(out, a, len);
+	out[len++] = sep;
+	while (nd)
+		out[len++] = digits[--nd];
+	out[len] = '\0';
+}
+
 static int apply_order(struct push *p, struct push_item *it, struct result *res)
 {
 	struct store *st = p->r->st;
@@ -443,7 +463,7 @@ static int apply_order(struct push *p, struct push_item *it, struct result *res)
 		                     .reason = "sale",
 		                     .order_id = o->id,
 		                     .created_at = p->now};
-		snprintf(d.id, sizeof(d.id), "%s:%zu", o->id, i + 1);
+		join_id(d.id, sizeof(d.id), o->id, ':', i + 1);
 		strlcpy_t(d.variant_id, l->variant_id, sizeof(d.variant_id));
 		strlcpy_t(d.location_id, o->location_id, sizeof(d.location_id));
 		err = st->ops->delta_add(st, &d);
@@ -452,7 +472,8 @@ static int apply_order(struct push *p, struct push_item *it, struct result *res)
 		if (err)
 			return err;
 		char key[2 * ST_ID_SIZE + 1];
-		snprintf(key, sizeof(key), "%s %s", l->variant_id, o->location_id);
+		join_id(key, sizeof(key), l->variant_id, ' ', 0);
+		strlcpy_t(key + strlen(key), o->location_id, sizeof(key) - strlen(key));
 		*smap_get(&p->levels, key, true) -= l->quantity;
 	}
 	res->outcome = APPLIED;

@@ -157,13 +157,36 @@ struct item_job {
 	struct jerr e;
 };
 
+/* "mutations[12]." without printf: it is made for every mutation. */
+static void mutation_prefix(char *out, size_t size, size_t index)
+{
+	char digits[24];
+	size_t nd = 0, len = 0;
+	do {
+		digits[nd++] = (char)('0' + index % 10);
+		index /= 10;
+	} while (index);
+	static const char head[] = "mutations[";
+	if (sizeof(head) + nd + 2 > size) {
+		out[0] = '\0';
+		return;
+	}
+	memcpy(out, head, sizeof(head) - 1);
+	len = sizeof(head) - 1;
+	while (nd)
+		out[len++] = digits[--nd];
+	out[len++] = ']';
+	out[len++] = '.';
+	out[len] = '\0';
+}
+
 static void parse_item(struct item_job *j, size_t index)
 {
 	static const char *const keys[] = {"seq", "op_id", "type", "created_at", "payload", NULL};
 	struct push_item *it = j->item;
 	char pre[48];
 	const char *s;
-	snprintf(pre, sizeof(pre), "mutations[%zu].", index);
+	mutation_prefix(pre, sizeof(pre), index);
 	order_init(&it->order, NULL);
 	if (j->span.n == 0 || j->span.p[0] != '{') {
 		char key[48];
