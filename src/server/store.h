@@ -397,7 +397,8 @@ struct store_ops {
 	 * (m->error). TALAD_ECONFLICT when the claim is no longer held (its
 	 * lease ended and another worker claimed the mail). */
 	int (*mail_settle)(struct store *s, const struct st_mail *m);
-	/* Queues a failed mail again, due at now, attempts from 0.
+	/* Queues a failed mail again, due at now, attempts from 0 and
+	 * created_at now (mail-out gives up 72 hours after created_at).
 	 * TALAD_ECONFLICT when mail n is not there or not failed. */
 	int (*mail_requeue)(struct store *s, int64_t n, int64_t now);
 

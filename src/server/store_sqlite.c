@@ -348,7 +348,8 @@ static const char *const sql[Q_COUNT] = {
                       "last_error = ?6, lease_until = 0 "
                       "WHERE n = ?1 AND attempts = ?2 AND status = 'sending'",
     [Q_MAIL_REQUEUE] = "UPDATE mail_queue SET status = 'queued', next_attempt_at = ?2, "
-                       "attempts = 0, lease_until = 0 WHERE n = ?1 AND status = 'failed'",
+                       "created_at = ?2, attempts = 0, lease_until = 0 "
+                       "WHERE n = ?1 AND status = 'failed'",
     [Q_FEED_APPEND] = "INSERT INTO changes (type, location_id, data) VALUES (?1, ?2, ?3)",
     [Q_FEED_READ] = "SELECT seq, type, data FROM changes WHERE seq > ?1 AND "
                     "(location_id IS NULL OR location_id = ?2) ORDER BY seq LIMIT ?3",

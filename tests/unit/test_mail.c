@@ -628,6 +628,7 @@ static void test_queue(void **state)
 	assert_int_equal(st->ops->mail_claim(st, t0 + 400000, t0 + 520000, &c1), TALAD_OK);
 	assert_string_equal(c1.email, "nok@example.com");
 	assert_int_equal(c1.attempts, 1);
+	assert_int_equal(c1.created_at, t0 + 400000);
 }
 
 /* A database of schema 1 that holds one receipt queued twice keeps the
