@@ -178,7 +178,8 @@ static int authorize_one(struct rpay *p, struct rpay_auth *a, struct payment *pm
 	if (rc) {
 		seterr(err, errlen, "%s", r.error[0] ? r.error : talad_strerror(rc));
 		rhttp_response_release(&r);
-		return rc;
+		/* A request the back office refused (400) is not a decline. */
+		return rc == TALAD_EREFUSED ? TALAD_EINVAL : rc;
 	}
 	const json_t *auth = json_object_get(r.json, "authorization");
 	const char *status = jstr(auth, "status");
