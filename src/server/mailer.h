@@ -8,7 +8,9 @@
  * database is busy. The one window left is a crash (or a database that stays
  * unwritable for longer than the lease) after the SMTP server accepted the
  * message and before that UPDATE commits: the lease then ends and the mail
- * is sent again, with the same Message-ID. docs/SERVER.md says more. */
+ * is sent again, with the same Message-ID. (SMTP has its own such window,
+ * RFC 1047: a connection lost between the message's final dot and the
+ * server's 250 is retried.) docs/SERVER.md says more. */
 #ifndef TALAD_SERVER_MAILER_H
 #define TALAD_SERVER_MAILER_H
 
