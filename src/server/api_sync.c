@@ -615,7 +615,10 @@ void api_sync_push(struct api_req *r)
 	struct push_batch batch;
 	struct jerr e;
 	int64_t t0 = time_mono_ms(), t1 = 0, t2 = 0, t3 = 0;
-	switch (pushparse_body(r->h->body, r->h->body_len, API_PUSH_MAX, &batch, &e)) {
+	/* The mutations are read on other threads while the ones before are
+	 * applied; a malformed one anywhere still refuses the whole batch (the
+	 * transaction is rolled back). */
+	switch (pushparse_start(r->h->body, r->h->body_len, API_PUSH_MAX, &batch, &e)) {
 	case PUSHPARSE_OK:
 		break;
 	case PUSHPARSE_BAD_JSON:
@@ -655,12 +658,18 @@ void api_sync_push(struct api_req *r)
 	jsonw_obj(&w);
 	jsonw_key(&w, "results");
 	jsonw_arr(&w);
+	enum pushparse_error bad = PUSHPARSE_OK;
+	bool gap = false;
 	for (size_t i = 0; i < batch.n; i++) {
+		if ((bad = pushparse_item(&batch, i, &e)))
+			break;
 		struct push_item *it = &batch.items[i];
 		int64_t seq = it->seq;
 		struct result res = {.outcome = DUPLICATE};
-		if (seq > last + 1)
-			break; /* a gap: nothing past it */
+		if (gap || seq > last + 1) {
+			gap = true; /* nothing past a gap, but it must all be well formed */
+			continue;
+		}
 		if (seq == last + 1) {
 			if ((err = apply_one(&p, it, &res)))
 				goto db_fail;
@@ -679,6 +688,14 @@ void api_sync_push(struct api_req *r)
 		jsonw_obj_end(&w);
 	}
 	jsonw_arr_end(&w);
+	if (bad) {
+		st->ops->rollback(st);
+		if (bad == PUSHPARSE_BAD_JSON)
+			api_error(r, 400, "bad_json", "%s", e.message);
+		else
+			api_field_error(r, &e);
+		goto out;
+	}
 	/* One level change per touched (variant, location) for the batch. */
 	for (size_t k = 0; k < p.levels.n; k++) {
 		size_t slot = p.levels.order[k];
@@ -704,8 +721,9 @@ void api_sync_push(struct api_req *r)
 	if (p.mails)
 		mailer_kick();
 	t3 = time_mono_ms();
-	log_debug("push: register %s: %zu mutations, acked through %" PRId64 ": read in %" PRId64
-	          " ms, applied in %" PRId64 " ms, committed in %" PRId64 " ms",
+	log_debug("push: register %s: %zu mutations, acked through %" PRId64
+	          ": envelope in %" PRId64 " ms, read and applied in %" PRId64
+	          " ms, committed in %" PRId64 " ms",
 	          r->reg.code, batch.n, last, t1 - t0, t2 - t1, t3 - t2);
 	jsonw_kint(&w, "acked_through", last);
 	api_reply_w(r, 200, &w, &b);

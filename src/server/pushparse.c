@@ -8,10 +8,12 @@
 #include "common/xalloc.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PARALLEL_MIN 64 /* below this many mutations one thread is quicker */
@@ -187,7 +189,6 @@ static void parse_item(struct item_job *j, size_t index)
 	char pre[48];
 	const char *s;
 	mutation_prefix(pre, sizeof(pre), index);
-	order_init(&it->order, NULL);
 	if (j->span.n == 0 || j->span.p[0] != '{') {
 		char key[48];
 		snprintf(key, sizeof(key), "mutations[%zu]", index);
@@ -195,7 +196,7 @@ static void parse_item(struct item_job *j, size_t index)
 		j->err = PUSHPARSE_BAD_FIELD;
 		return;
 	}
-	/* The arena is on (run_chunk): m and everything in it go when the
+	/* The arena is on (parse_next): m and everything in it go when the
 	 * arena is reset, so nothing from m may be kept. */
 	struct fastjson_error fe;
 	struct span ps = {NULL, 0};
@@ -235,49 +236,63 @@ out:
 	return;
 }
 
-struct chunk {
+/* The pipeline: workers and the caller claim mutations in order from one
+ * counter; the caller takes the results in order and parses a mutation
+ * itself rather than wait when nobody has claimed it yet. */
+enum { ITEM_FREE = 0, ITEM_BUSY = 1, ITEM_DONE = 2 };
+
+struct pushparse_run {
 	struct item_job *jobs;
-	size_t from, to;
+	size_t n;
+	atomic_size_t next; /* the next mutation nobody has claimed */
+	atomic_int *state;  /* ITEM_* per mutation */
+	atomic_bool stop;   /* the caller gave up: workers stop claiming */
+	atomic_int waiting; /* the caller sleeps on cond for a busy mutation */
+	pthread_mutex_t mu;
+	pthread_cond_t cond;
+	pthread_t tid[THREADS_MAX];
+	size_t nthreads;
 };
 
-static void *run_chunk(void *arg)
+/* Claims and parses the next free mutation; false when none is left. */
+static bool parse_next(struct pushparse_run *run)
 {
-	struct chunk *c = arg;
+	if (atomic_load(&run->stop))
+		return false;
+	size_t i = atomic_fetch_add(&run->next, 1);
+	if (i >= run->n)
+		return false;
+	atomic_store(&run->state[i], ITEM_BUSY);
 	fastjson_arena_on();
-	for (size_t i = c->from; i < c->to; i++) {
-		parse_item(&c->jobs[i], i);
-		fastjson_arena_reset();
+	parse_item(&run->jobs[i], i);
+	fastjson_arena_reset();
+	atomic_store(&run->state[i], ITEM_DONE);
+	if (atomic_load(&run->waiting)) {
+		pthread_mutex_lock(&run->mu);
+		pthread_cond_broadcast(&run->cond);
+		pthread_mutex_unlock(&run->mu);
 	}
+	return true;
+}
+
+static void *worker(void *arg)
+{
+	struct pushparse_run *run = arg;
+	while (parse_next(run))
+		;
 	fastjson_arena_release();
 	return NULL;
 }
 
-static size_t threads_for(size_t n)
+/* Workers beside the caller: one fewer than the cores, as the caller
+ * parses too when it has nothing to apply. */
+static size_t workers_for(size_t n)
 {
 	if (n < PARALLEL_MIN)
-		return 1;
+		return 0;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t t = cpus > 1 ? (size_t)cpus : 1;
+	size_t t = cpus > 1 ? (size_t)cpus - 1 : 1;
 	return t > THREADS_MAX ? THREADS_MAX : t;
-}
-
-/* Parses every mutation, on several threads when there are many. */
-static void parse_items(struct item_job *jobs, size_t n)
-{
-	size_t nt = threads_for(n);
-	pthread_t tid[THREADS_MAX];
-	struct chunk ch[THREADS_MAX];
-	size_t started = 0;
-	for (size_t t = 0; t < nt; t++) {
-		ch[t] = (struct chunk){jobs, n * t / nt, n * (t + 1) / nt};
-		/* The last chunk is ours; a thread that cannot start is ours too. */
-		if (t + 1 < nt && pthread_create(&tid[t], NULL, run_chunk, &ch[t]) == 0)
-			started = t + 1;
-		else
-			run_chunk(&ch[t]);
-	}
-	for (size_t t = 0; t < started; t++)
-		pthread_join(tid[t], NULL);
 }
 
 /* ---- the envelope ---- */
@@ -404,10 +419,28 @@ static int envelope_member(void *arg, struct span key, const char *val, const ch
 	return env->err = PUSHPARSE_BAD_FIELD;
 }
 
+void pushparse_finish(struct push_batch *b)
+{
+	struct pushparse_run *run = b->run;
+	if (!run)
+		return;
+	atomic_store(&run->stop, true);
+	for (size_t t = 0; t < run->nthreads; t++)
+		pthread_join(run->tid[t], NULL);
+	fastjson_arena_release();
+	pthread_cond_destroy(&run->cond);
+	pthread_mutex_destroy(&run->mu);
+	free(run->state);
+	free(run->jobs);
+	free(run);
+	b->run = NULL;
+}
+
 void pushparse_release(struct push_batch *b)
 {
 	if (!b)
 		return;
+	pushparse_finish(b);
 	for (size_t i = 0; i < b->n; i++) {
 		free(b->items[i].payload_text);
 		json_decref(b->items[i].payload);
@@ -417,8 +450,8 @@ void pushparse_release(struct push_batch *b)
 	memset(b, 0, sizeof(*b));
 }
 
-enum pushparse_error pushparse_body(const char *body, size_t len, size_t max_mutations,
-                                    struct push_batch *out, struct jerr *e)
+enum pushparse_error pushparse_start(const char *body, size_t len, size_t max_mutations,
+                                     struct push_batch *out, struct jerr *e)
 {
 	memset(out, 0, sizeof(*out));
 	out->pending = -1;
@@ -440,29 +473,82 @@ enum pushparse_error pushparse_body(const char *body, size_t len, size_t max_mut
 		jfield_fail(e, "", env.seen_register ? "mutations" : "register_id", "is required");
 		return PUSHPARSE_BAD_FIELD;
 	}
-	out->n = env.nspans;
+	struct pushparse_run *run = xcalloc(1, sizeof(*run));
+	out->n = run->n = env.nspans;
 	out->items = xcalloc(out->n ? out->n : 1, sizeof(*out->items));
-	struct item_job *jobs = xcalloc(out->n ? out->n : 1, sizeof(*jobs));
+	run->jobs = xcalloc(out->n ? out->n : 1, sizeof(*run->jobs));
+	run->state = xcalloc(out->n ? out->n : 1, sizeof(*run->state));
 	for (size_t i = 0; i < out->n; i++) {
-		jobs[i].span = env.spans[i];
-		jobs[i].item = &out->items[i];
+		run->jobs[i].span = env.spans[i];
+		run->jobs[i].item = &out->items[i];
+		/* Zeroed items are not valid orders yet; release must not care. */
+		order_init(&out->items[i].order, NULL);
+		atomic_init(&run->state[i], ITEM_FREE);
 	}
 	free(env.spans);
-	parse_items(jobs, out->n);
-	enum pushparse_error result = PUSHPARSE_OK;
-	for (size_t i = 0; i < out->n && result == PUSHPARSE_OK; i++) {
-		if (jobs[i].err) {
-			*e = jobs[i].e;
-			result = jobs[i].err;
-		} else if (i > 0 && out->items[i].seq <= out->items[i - 1].seq) {
-			char pre[48];
-			snprintf(pre, sizeof(pre), "mutations[%zu].", i);
-			jfield_fail(e, pre, "seq", "must be greater than the seq before it");
-			result = PUSHPARSE_BAD_FIELD;
+	atomic_init(&run->next, 0);
+	atomic_init(&run->stop, false);
+	atomic_init(&run->waiting, 0);
+	pthread_mutex_init(&run->mu, NULL);
+	pthread_cond_init(&run->cond, NULL);
+	out->run = run;
+	size_t nw = workers_for(out->n);
+	for (size_t t = 0; t < nw; t++)
+		if (pthread_create(&run->tid[run->nthreads], NULL, worker, run) == 0)
+			run->nthreads++;
+	return PUSHPARSE_OK;
+}
+
+enum pushparse_error pushparse_item(struct push_batch *b, size_t i, struct jerr *e)
+{
+	struct pushparse_run *run = b->run;
+	if (!run || i >= b->n)
+		return bad_json(e, "no mutation %zu", i);
+	/* Parse ourselves while our mutation is unclaimed; wait while it is
+	 * being parsed by a worker. */
+	while (atomic_load(&run->state[i]) != ITEM_DONE) {
+		if (atomic_load(&run->state[i]) == ITEM_FREE && parse_next(run))
+			continue;
+		pthread_mutex_lock(&run->mu);
+		atomic_fetch_add(&run->waiting, 1);
+		while (atomic_load(&run->state[i]) != ITEM_DONE) {
+			struct timespec until;
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_nsec += 1000000; /* a claim may not have marked BUSY yet */
+			if (until.tv_nsec >= 1000000000L) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_timedwait(&run->cond, &run->mu, &until);
+			if (atomic_load(&run->state[i]) == ITEM_FREE)
+				break;
 		}
+		atomic_fetch_sub(&run->waiting, 1);
+		pthread_mutex_unlock(&run->mu);
 	}
-	free(jobs);
-	if (result)
+	fastjson_arena_off();
+	struct item_job *j = &run->jobs[i];
+	if (j->err) {
+		*e = j->e;
+		return j->err;
+	}
+	if (i > 0 && b->items[i].seq <= b->items[i - 1].seq) {
+		char pre[48];
+		mutation_prefix(pre, sizeof(pre), i);
+		jfield_fail(e, pre, "seq", "must be greater than the seq before it");
+		return PUSHPARSE_BAD_FIELD;
+	}
+	return PUSHPARSE_OK;
+}
+
+enum pushparse_error pushparse_body(const char *body, size_t len, size_t max_mutations,
+                                    struct push_batch *out, struct jerr *e)
+{
+	enum pushparse_error rc = pushparse_start(body, len, max_mutations, out, e);
+	for (size_t i = 0; rc == PUSHPARSE_OK && i < out->n; i++)
+		rc = pushparse_item(out, i, e);
+	pushparse_finish(out);
+	if (rc)
 		pushparse_release(out);
-	return result;
+	return rc;
 }

@@ -29,11 +29,14 @@ struct push_item {
 	char order_err[256];
 };
 
+struct pushparse_run;
+
 struct push_batch {
 	char register_id[UUID_STRLEN + 1];
 	int64_t pending; /* -1 when the register did not say */
 	struct push_item *items;
 	size_t n;
+	struct pushparse_run *run; /* the threads still reading, until finish */
 };
 
 enum pushparse_error {
@@ -46,6 +49,19 @@ enum pushparse_error {
  * failure out is released and e describes the first problem. */
 enum pushparse_error pushparse_body(const char *body, size_t len, size_t max_mutations,
                                     struct push_batch *out, struct jerr *e);
+
+/* The same as a pipeline, so that the caller applies mutation i while
+ * later ones are still being read: pushparse_start reads the envelope (an
+ * error there is returned at once, out left empty) and sets threads
+ * reading the mutations; pushparse_item(i), called for i = 0, 1, ... in
+ * order, returns once mutation i is read (reading it itself rather than
+ * waiting) with its verdict, which includes the seq order; the first error
+ * in that order is the one to report. pushparse_finish stops and joins the
+ * threads (pushparse_release does too). body must stay valid until then. */
+enum pushparse_error pushparse_start(const char *body, size_t len, size_t max_mutations,
+                                     struct push_batch *out, struct jerr *e);
+enum pushparse_error pushparse_item(struct push_batch *b, size_t i, struct jerr *e);
+void pushparse_finish(struct push_batch *b);
 void pushparse_release(struct push_batch *b);
 
 #endif

@@ -207,6 +207,27 @@ static void test_first_error_of_many(void **state)
 	free(body);
 }
 
+/* The pipeline: the caller takes mutations in order while threads read
+ * ahead, and may stop early (as the push handler does on a database error). */
+static void test_pipeline_stops_early(void **state)
+{
+	(void)state;
+	char *body = body_of(300, 0);
+	for (size_t stop = 0; stop < 300; stop += 37) {
+		struct push_batch pb;
+		struct jerr e;
+		assert_int_equal(PUSHPARSE_OK, pushparse_start(body, strlen(body), 500, &pb, &e));
+		assert_int_equal(300, pb.n);
+		for (size_t i = 0; i < stop; i++) {
+			assert_int_equal(PUSHPARSE_OK, pushparse_item(&pb, i, &e));
+			assert_int_equal(i + 1, pb.items[i].seq);
+			assert_true(pb.items[i].order_ok);
+		}
+		pushparse_release(&pb); /* joins the threads, frees what they read */
+	}
+	free(body);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -214,6 +235,7 @@ int main(void)
 	    cmocka_unit_test(test_other_types_keep_their_payload),
 	    cmocka_unit_test(test_malformed),
 	    cmocka_unit_test(test_first_error_of_many),
+	    cmocka_unit_test(test_pipeline_stops_early),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
