@@ -97,25 +97,29 @@ static int exit_code(int rc)
 }
 
 /* Reads a line from the terminal with echo off. */
-static int read_secret(FILE *tty, const char *prompt, char *out, size_t n)
+/* Reads a line from the terminal with echo off; the prompt and the newline
+ * go to the terminal through its own stream (a stream is read or written,
+ * not both, without a seek in between). */
+static int read_secret(FILE *in, FILE *out, const char *prompt, char *line, size_t n)
 {
 	struct termios old, quiet;
-	int fd = fileno(tty);
-	fprintf(tty, "%s", prompt);
-	fflush(tty);
+	int fd = fileno(in);
+	fprintf(out, "%s", prompt);
+	fflush(out);
 	bool echo_off = tcgetattr(fd, &old) == 0;
 	if (echo_off) {
 		quiet = old;
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
 		tcsetattr(fd, TCSAFLUSH, &quiet);
 	}
-	char *got = fgets(out, (int)n, tty);
+	char *got = fgets(line, (int)n, in);
 	if (echo_off)
 		tcsetattr(fd, TCSAFLUSH, &old);
-	fprintf(tty, "\n");
+	fprintf(out, "\n");
+	fflush(out);
 	if (!got)
 		return -1;
-	out[strcspn(out, "\r\n")] = '\0';
+	line[strcspn(line, "\r\n")] = '\0';
 	return 0;
 }
 
@@ -125,22 +129,25 @@ static char *owner_password(void)
 	const char *env = getenv("TALAD_PASSWORD");
 	if (env)
 		return xstrdup(env);
-	FILE *tty = fopen("/dev/tty", "r+");
-	if (!tty) {
+	FILE *in = fopen("/dev/tty", "r"), *out = in ? fopen("/dev/tty", "w") : NULL;
+	if (!in || !out) {
+		if (in)
+			fclose(in);
 		fprintf(stderr, "talad-server init: no password: set TALAD_PASSWORD or run on a "
 		                "terminal\n");
 		return NULL;
 	}
 	char a[300], b[300];
 	char *pw = NULL;
-	if (read_secret(tty, "owner password: ", a, sizeof(a)) == 0 &&
-	    read_secret(tty, "again: ", b, sizeof(b)) == 0) {
+	if (read_secret(in, out, "owner password: ", a, sizeof(a)) == 0 &&
+	    read_secret(in, out, "again: ", b, sizeof(b)) == 0) {
 		if (strcmp(a, b))
 			fprintf(stderr, "talad-server init: the passwords differ\n");
 		else
 			pw = xstrdup(a);
 	}
-	fclose(tty);
+	fclose(in);
+	fclose(out);
 	explicit_bzero(a, sizeof(a));
 	explicit_bzero(b, sizeof(b));
 	return pw;
@@ -262,14 +269,10 @@ static int cmd_serve(int argc, char **argv)
 {
 	const char *smtp = NULL, *from = NULL, *lang = NULL;
 	const char *data = NULL, *listen = "127.0.0.1:8080", *keep = NULL, *ttl = NULL;
-	const struct opt opts[] = {{"--data", &data, NULL},
-	                           {"--listen", &listen, NULL},
-	                           {"--feed-keep", &keep, NULL},
-	                           {"--smtp", &smtp, NULL},
-	                           {"--mail-from", &from, NULL},
-	                           {"--mail-lang", &lang, NULL},
-	                           {"--auth-ttl", &ttl, NULL},
-	                           {NULL, NULL, NULL}};
+	const struct opt opts[] = {{"--data", &data, NULL},      {"--listen", &listen, NULL},
+	                           {"--feed-keep", &keep, NULL}, {"--smtp", &smtp, NULL},
+	                           {"--mail-from", &from, NULL}, {"--mail-lang", &lang, NULL},
+	                           {"--auth-ttl", &ttl, NULL},   {NULL, NULL, NULL}};
 	int rc = parse("serve", argc, argv, opts);
 	if (rc < 0) {
 		fputs(usage_serve, stdout);

@@ -162,24 +162,19 @@ struct item_job {
 /* "mutations[12]." without printf: it is made for every mutation. */
 static void mutation_prefix(char *out, size_t size, size_t index)
 {
+	char text[48] = "mutations[";
 	char digits[24];
-	size_t nd = 0, len = 0;
+	size_t nd = 0, len = strlen(text);
 	do {
 		digits[nd++] = (char)('0' + index % 10);
 		index /= 10;
-	} while (index);
-	static const char head[] = "mutations[";
-	if (sizeof(head) + nd + 2 > size) {
-		out[0] = '\0';
-		return;
-	}
-	memcpy(out, head, sizeof(head) - 1);
-	len = sizeof(head) - 1;
+	} while (index && nd < sizeof(digits));
 	while (nd)
-		out[len++] = digits[--nd];
-	out[len++] = ']';
-	out[len++] = '.';
-	out[len] = '\0';
+		text[len++] = digits[--nd];
+	text[len++] = ']';
+	text[len++] = '.';
+	text[len] = '\0';
+	strlcpy_t(out, text, size);
 }
 
 static void parse_item(struct item_job *j, size_t index)
