@@ -12,6 +12,7 @@
 #include "server/gateway.h"
 #include "server/payments.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -111,6 +112,12 @@ void api_payments_authorize(struct api_req *r)
 	struct st_auth a;
 	int64_t available;
 	int err = payments_authorize(r->st, &r->reg, shop.currency, &rq, ttl_of(r), &a, &available);
+	/* The number is done with: not left in freed memory (the parsed
+	   value and the request body both hold it). */
+	if (rq.card_number) {
+		sodium_memzero((char *)rq.card_number, strlen(rq.card_number));
+		sodium_memzero((char *)r->h->body, r->h->body_len);
+	}
 	if (err == TALAD_ECONFLICT) {
 		api_error(r, 409, "id_reused",
 		          "authorization %s was asked for with other details before", rq.id);
