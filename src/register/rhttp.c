@@ -174,8 +174,10 @@ static int status_code(long status)
 	}
 }
 
-int rhttp_request(struct rhttp *c, const char *method, const char *path, const char *body,
-                  const struct rhttp_limits *lim, struct rhttp_response *r)
+/* With text, a 2xx answer's body is handed over unparsed (see
+ * rhttp_request_text); without, it is parsed into r->json. */
+static int request(struct rhttp *c, const char *method, const char *path, const char *body,
+                   const struct rhttp_limits *lim, struct rhttp_response *r, struct buf *text)
 {
 	static const struct rhttp_limits defaults = RHTTP_LIMITS_DEFAULT;
 	if (!lim)
@@ -263,6 +265,24 @@ int rhttp_request(struct rhttp *c, const char *method, const char *path, const c
 	curl_off_t ra = -1;
 	if (curl_easy_getinfo(curl, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0)
 		r->retry_after_s = (long)(ra > 3600 ? 3600 : ra);
+	if (text && r->status >= 200 && r->status < 300) {
+		/* Only the first byte is looked at here: a captive portal's page
+		 * is not an object, and the caller's parser checks the rest. */
+		size_t i = 0;
+		while (i < x.body.len && (x.body.data[i] == ' ' || x.body.data[i] == '\t' ||
+		                          x.body.data[i] == '\r' || x.body.data[i] == '\n'))
+			i++;
+		if (i == x.body.len || x.body.data[i] != '{') {
+			buf_release(&x.body);
+			set_error(r,
+			          "cannot reach %s: what answered %s %s is not the back office"
+			          " (not JSON)",
+			          c->base, method, path);
+			return TALAD_EOFFLINE;
+		}
+		*text = x.body;
+		return TALAD_OK;
+	}
 	if (x.body.len) {
 		json_error_t je;
 		r->json = json_loadb(x.body.data, x.body.len, 0, &je);
@@ -303,4 +323,17 @@ int rhttp_request(struct rhttp *c, const char *method, const char *path, const c
 	else
 		set_error(r, "%s answered http %ld to %s %s", c->base, r->status, method, path);
 	return rc;
+}
+
+int rhttp_request(struct rhttp *c, const char *method, const char *path, const char *body,
+                  const struct rhttp_limits *lim, struct rhttp_response *r)
+{
+	return request(c, method, path, body, lim, r, NULL);
+}
+
+int rhttp_request_text(struct rhttp *c, const char *method, const char *path, const char *body,
+                       const struct rhttp_limits *lim, struct rhttp_response *r, struct buf *text)
+{
+	buf_init(text, 0);
+	return request(c, method, path, body, lim, r, text);
 }

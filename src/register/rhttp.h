@@ -82,6 +82,15 @@ int rhttp_request(struct rhttp *c, const char *method, const char *path, const c
                   const struct rhttp_limits *lim, struct rhttp_response *r);
 void rhttp_response_release(struct rhttp_response *r);
 
+/* The same, for an answer too large to hold as one JSON tree (a snapshot):
+ * a 2xx answer whose body starts with '{' is handed over as text in *text,
+ * unparsed (r->json stays NULL and has_server_time false: the caller reads
+ * the text); one that does not is TALAD_EOFFLINE as above. Other answers
+ * are read as rhttp_request reads them. The caller releases *text with
+ * buf_release in every case. */
+int rhttp_request_text(struct rhttp *c, const char *method, const char *path, const char *body,
+                       const struct rhttp_limits *lim, struct rhttp_response *r, struct buf *text);
+
 /* True for the failures worth retrying later: transport, timeout, 408, 429,
  * 5xx. */
 bool rhttp_retryable(int rc);

@@ -13,6 +13,7 @@
 #include "core/order.h"
 #include "core/tender.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -1419,10 +1420,133 @@ static int paired_ids(struct applier *a, char *register_id)
 	{                                                                                          \
 		rc = (body);                                                                       \
 		if (rc) {                                                                          \
-			nest_err(a.err, a.errlen, "%s[%zu]", (what), (i));                         \
-			goto out;                                                                  \
+			nest_err(a->err, a->errlen, "%s[%zu]", (what), (i));                       \
+			return rc;                                                                 \
 		}                                                                                  \
 	}
+
+/* The members of a snapshot besides its products, checked. */
+struct snap_env {
+	int64_t cursor;
+	const json_t *shop, *staff, *methods;
+	char reg_id[UUID_STRLEN + 1], reg_name[RSTORE_NAME_MAX], reg_code[16];
+	char loc_id[UUID_STRLEN + 1], loc_name[RSTORE_NAME_MAX];
+};
+
+/* Checks the envelope of a snapshot, and that products is an array when
+ * products is not NULL. The message in err lacks the "snapshot" prefix. */
+static int snap_envelope(const json_t *snap, struct snap_env *e, const json_t **products, char *err,
+                         size_t errlen)
+{
+	const json_t *reg, *loc;
+	int rc = jint(snap, "cursor", 0, INT64_MAX, &e->cursor, err, errlen);
+	if (rc == TALAD_OK)
+		rc = jobject(snap, "shop", &e->shop, err, errlen);
+	if (rc == TALAD_OK)
+		rc = jobject(snap, "register", &reg, err, errlen);
+	if (rc == TALAD_OK)
+		rc = jobject(snap, "location", &loc, err, errlen);
+	if (rc == TALAD_OK && products)
+		rc = jarray(snap, "products", products, err, errlen);
+	if (rc == TALAD_OK)
+		rc = jarray(snap, "staff", &e->staff, err, errlen);
+	if (rc == TALAD_OK)
+		rc = jarray(snap, "payment_methods", &e->methods, err, errlen);
+	if (rc)
+		return rc;
+	rc = jtext(reg, "id", J_REQUIRED, e->reg_id, sizeof(e->reg_id), err, errlen);
+	if (rc == TALAD_OK)
+		rc = jtext(reg, "name", J_NULLABLE | J_CUT, e->reg_name, sizeof(e->reg_name), err,
+		           errlen);
+	if (rc == TALAD_OK)
+		rc = jtext(reg, "code", J_REQUIRED, e->reg_code, sizeof(e->reg_code), err, errlen);
+	if (rc) {
+		nest_err(err, errlen, "register");
+		return rc;
+	}
+	rc = jtext(loc, "id", J_REQUIRED, e->loc_id, sizeof(e->loc_id), err, errlen);
+	if (rc == TALAD_OK && !uuid_valid(e->loc_id)) {
+		seterr(err, errlen, "id: not a uuid");
+		rc = TALAD_EINVAL;
+	}
+	if (rc == TALAD_OK)
+		rc = jtext(loc, "name", J_NULLABLE | J_CUT, e->loc_name, sizeof(e->loc_name), err,
+		           errlen);
+	if (rc)
+		nest_err(err, errlen, "location");
+	return rc;
+}
+
+static int snap_same_register(struct applier *a, const char *reg_id, const char *my_id)
+{
+	if (strcmp(my_id, reg_id) == 0)
+		return TALAD_OK;
+	seterr(a->err, a->errlen, "snapshot is for register %s, this one is %s", reg_id, my_id);
+	return TALAD_ECONFLICT;
+}
+
+/* Starts the snapshot's transaction and empties the catalog; my_id gets
+ * this register's id. The caller rolls back on failure. */
+static int snap_begin(struct applier *a, char *my_id)
+{
+	int rc = tx_begin(a->st, a->err, a->errlen);
+	if (rc == TALAD_OK)
+		rc = paired_ids(a, my_id);
+	if (rc)
+		return rc;
+	/* The indexes are built again, sorted, once the rows are in. */
+	return exec(a->st,
+	            "DELETE FROM products; DELETE FROM variants; DELETE FROM levels;"
+	            " DELETE FROM staff; DELETE FROM payment_methods;"
+	            " DROP INDEX variants_barcode; DROP INDEX variants_sku;"
+	            " DROP INDEX variants_product;",
+	            a->err, a->errlen, "clear the catalog");
+}
+
+/* After the products: staff, payment methods, the pairing and cursor, the
+ * lookup indexes, and the commit. */
+static int snap_finish(struct applier *a, const struct snap_env *e)
+{
+	size_t i;
+	const json_t *v;
+	int rc;
+	FOREACH_ITEM(e->staff, i, v, put_staff(a, v), "staff");
+	FOREACH_ITEM(e->methods, i, v, put_method(a, v), "payment_methods");
+	sqlite3_stmt *s;
+	rc = prep(a->st, Q_PAIRING_FROM_SNAPSHOT, &s, a->err, a->errlen);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(s, 1, e->reg_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, e->reg_name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, e->reg_code, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, e->loc_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, e->loc_name, -1, SQLITE_STATIC);
+	const json_t *sn = json_object_get(e->shop, "name");
+	char shop_name[RSTORE_NAME_MAX];
+	copy_cut(shop_name, sizeof(shop_name), json_is_string(sn) ? json_string_value(sn) : "");
+	sqlite3_bind_text(s, 6, shop_name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 7, e->cursor);
+	rc = run(a->st, s, a->err, a->errlen, "store the cursor");
+	if (rc)
+		return rc;
+	/* Building the lookup indexes once, sorted, is faster than keeping
+	 * them up to date row by row. */
+	rc = exec(a->st, INDEXES_SQL, a->err, a->errlen, "index the catalog");
+	if (rc)
+		return rc;
+	if (a->progress)
+		a->progress(a->arg, a->done_variants, a->total_variants);
+	return tx_commit(a->st, a->err, a->errlen);
+}
+
+static int apply_products(struct applier *a, const json_t *products)
+{
+	size_t i;
+	const json_t *v;
+	int rc;
+	FOREACH_ITEM(products, i, v, put_product(a, v, true), "products");
+	return TALAD_OK;
+}
 
 int rstore_apply_snapshot(struct rstore *st, const json_t *snap, rstore_progress_fn progress,
                           void *arg, struct rstore_apply_stats *stats, char *err, size_t errlen)
@@ -1435,54 +1559,17 @@ int rstore_apply_snapshot(struct rstore *st, const json_t *snap, rstore_progress
 	                    .err = err,
 	                    .errlen = errlen};
 	memset(a.stats, 0, sizeof(*a.stats));
-	const json_t *shop, *reg, *loc, *products, *staff, *methods, *v;
-	int64_t cursor;
-	char reg_id[UUID_STRLEN + 1], my_id[UUID_STRLEN + 1], reg_name[RSTORE_NAME_MAX];
-	char reg_code[16], loc_id[UUID_STRLEN + 1], loc_name[RSTORE_NAME_MAX];
+	struct snap_env e;
+	const json_t *products, *v;
+	char my_id[UUID_STRLEN + 1];
 	size_t i;
-	int rc = TALAD_OK;
 
 	if (!json_is_object(snap)) {
 		seterr(err, errlen, "snapshot: not an object");
 		return TALAD_EINVAL;
 	}
 	/* Check the envelope before taking the write lock. */
-	rc = jint(snap, "cursor", 0, INT64_MAX, &cursor, err, errlen);
-	if (rc == TALAD_OK)
-		rc = jobject(snap, "shop", &shop, err, errlen);
-	if (rc == TALAD_OK)
-		rc = jobject(snap, "register", &reg, err, errlen);
-	if (rc == TALAD_OK)
-		rc = jobject(snap, "location", &loc, err, errlen);
-	if (rc == TALAD_OK)
-		rc = jarray(snap, "products", &products, err, errlen);
-	if (rc == TALAD_OK)
-		rc = jarray(snap, "staff", &staff, err, errlen);
-	if (rc == TALAD_OK)
-		rc = jarray(snap, "payment_methods", &methods, err, errlen);
-	if (rc == TALAD_OK) {
-		rc = jtext(reg, "id", J_REQUIRED, reg_id, sizeof(reg_id), err, errlen);
-		if (rc == TALAD_OK)
-			rc = jtext(reg, "name", J_NULLABLE | J_CUT, reg_name, sizeof(reg_name), err,
-			           errlen);
-		if (rc == TALAD_OK)
-			rc =
-			    jtext(reg, "code", J_REQUIRED, reg_code, sizeof(reg_code), err, errlen);
-		if (rc)
-			nest_err(err, errlen, "register");
-	}
-	if (rc == TALAD_OK) {
-		rc = jtext(loc, "id", J_REQUIRED, loc_id, sizeof(loc_id), err, errlen);
-		if (rc == TALAD_OK && !uuid_valid(loc_id)) {
-			seterr(err, errlen, "id: not a uuid");
-			rc = TALAD_EINVAL;
-		}
-		if (rc == TALAD_OK)
-			rc = jtext(loc, "name", J_NULLABLE | J_CUT, loc_name, sizeof(loc_name), err,
-			           errlen);
-		if (rc)
-			nest_err(err, errlen, "location");
-	}
+	int rc = snap_envelope(snap, &e, &products, err, errlen);
 	if (rc) {
 		prefix_err(err, errlen, "snapshot");
 		return rc;
@@ -1491,61 +1578,21 @@ int rstore_apply_snapshot(struct rstore *st, const json_t *snap, rstore_progress
 	{
 		a.total_variants += json_array_size(json_object_get(v, "variants"));
 	}
-
-	rc = tx_begin(st, err, errlen);
-	if (rc)
-		return rc;
-	rc = paired_ids(&a, my_id);
-	if (rc == TALAD_OK && strcmp(my_id, reg_id) != 0) {
-		seterr(err, errlen, "snapshot is for register %s, this one is %s", reg_id, my_id);
-		rc = TALAD_ECONFLICT;
-	}
+	rc = snap_begin(&a, my_id);
+	if (rc == TALAD_OK)
+		rc = snap_same_register(&a, e.reg_id, my_id);
 	if (rc)
 		goto out;
 	/* The snapshot's location is the one whose levels it carries. */
-	strlcpy_t(a.location_id, loc_id, sizeof(a.location_id));
-	rc = exec(st,
-	          "DELETE FROM products; DELETE FROM variants; DELETE FROM levels;"
-	          " DELETE FROM staff; DELETE FROM payment_methods;"
-	          " DROP INDEX variants_barcode; DROP INDEX variants_sku;"
-	          " DROP INDEX variants_product;",
-	          err, errlen, "clear the catalog");
-	if (rc)
-		goto out;
-	rc = put_shop(&a, shop);
+	strlcpy_t(a.location_id, e.loc_id, sizeof(a.location_id));
+	rc = put_shop(&a, e.shop);
 	if (rc) {
 		nest_err(err, errlen, "shop");
 		goto out;
 	}
-	FOREACH_ITEM(products, i, v, put_product(&a, v, true), "products");
-	FOREACH_ITEM(staff, i, v, put_staff(&a, v), "staff");
-	FOREACH_ITEM(methods, i, v, put_method(&a, v), "payment_methods");
-
-	sqlite3_stmt *s;
-	rc = prep(st, Q_PAIRING_FROM_SNAPSHOT, &s, err, errlen);
-	if (rc)
-		goto out;
-	sqlite3_bind_text(s, 1, reg_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, reg_name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, reg_code, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, loc_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, loc_name, -1, SQLITE_STATIC);
-	const json_t *sn = json_object_get(shop, "name");
-	char shop_name[RSTORE_NAME_MAX];
-	copy_cut(shop_name, sizeof(shop_name), json_is_string(sn) ? json_string_value(sn) : "");
-	sqlite3_bind_text(s, 6, shop_name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 7, cursor);
-	rc = run(st, s, err, errlen, "store the cursor");
-	if (rc)
-		goto out;
-	/* Building the lookup indexes once, sorted, is faster than keeping
-	 * them up to date row by row. */
-	rc = exec(st, INDEXES_SQL, err, errlen, "index the catalog");
-	if (rc)
-		goto out;
-	if (progress)
-		progress(arg, a.done_variants, a.total_variants);
-	rc = tx_commit(st, err, errlen);
+	rc = apply_products(&a, products);
+	if (rc == TALAD_OK)
+		rc = snap_finish(&a, &e);
 out:
 	if (rc) {
 		tx_rollback(st);
@@ -1553,6 +1600,337 @@ out:
 			prefix_err(err, errlen, "snapshot");
 	}
 	return rc;
+}
+
+/* ---- a snapshot from its text, one product at a time ---- */
+
+/* A position in a JSON text. Values are parsed by jansson, one at a time
+ * (JSON_DISABLE_EOF_CHECK stops at their end and says where that is); only
+ * the punctuation between them is read here. */
+struct jwalk {
+	const char *text;
+	size_t len;
+	size_t pos;
+};
+
+static void jw_space(struct jwalk *w)
+{
+	while (w->pos < w->len && (w->text[w->pos] == ' ' || w->text[w->pos] == '\t' ||
+	                           w->text[w->pos] == '\n' || w->text[w->pos] == '\r'))
+		w->pos++;
+}
+
+/* After white space, the next character is c: consumed. */
+static bool jw_take(struct jwalk *w, char c)
+{
+	jw_space(w);
+	if (w->pos < w->len && w->text[w->pos] == c) {
+		w->pos++;
+		return true;
+	}
+	return false;
+}
+
+static int jw_expected(const struct jwalk *w, const char *what, char *err, size_t errlen)
+{
+	seterr(err, errlen, "not valid json at byte %zu: %s expected", w->pos, what);
+	return TALAD_EINVAL;
+}
+
+/* Any JSON value at the position, parsed whole. */
+static int jw_value(struct jwalk *w, json_t **out, char *err, size_t errlen)
+{
+	json_error_t je;
+	jw_space(w);
+	*out = json_loadb(w->text + w->pos, w->len - w->pos,
+	                  JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK, &je);
+	if (!*out) {
+		seterr(err, errlen, "not valid json at byte %zu: %s",
+		       w->pos + (je.position > 0 ? (size_t)je.position : 0), je.text);
+		return TALAD_EINVAL;
+	}
+	w->pos += (size_t)je.position;
+	return TALAD_OK;
+}
+
+/* The next element of an array whose '[' was read: *v is NULL after the
+ * closing ']'. first: no element was read yet. */
+static int jw_element(struct jwalk *w, bool first, json_t **v, char *err, size_t errlen)
+{
+	*v = NULL;
+	if (jw_take(w, ']'))
+		return TALAD_OK;
+	if (!first && !jw_take(w, ','))
+		return jw_expected(w, "',' or ']'", err, errlen);
+	return jw_value(w, v, err, errlen);
+}
+
+/* Products parsed ahead of the one being written, by a second thread while
+ * SQLite works: parsing and writing take about as long as each other. */
+#define FEED_CAP 64
+#define FEED_LOW 16
+
+struct feed_item {
+	json_t *product;
+	size_t end; /* the text read through it */
+};
+
+struct feed {
+	struct jwalk w; /* the parser's, while the thread runs */
+	bool first;
+	pthread_t thread;
+	bool threaded;
+	pthread_mutex_t mu;
+	pthread_cond_t filled, drained;
+	struct feed_item q[FEED_CAP];
+	size_t head, count;
+	bool done; /* the parser reached the ']' or failed (rc) */
+	bool quit; /* the writer gave up */
+	int rc;
+	char err[RSTORE_ERROR_MAX];
+};
+
+static void *feed_main(void *arg)
+{
+	struct feed *f = arg;
+	for (;;) {
+		struct feed_item it = {0};
+		char err[RSTORE_ERROR_MAX] = "";
+		int rc = jw_element(&f->w, f->first, &it.product, err, sizeof(err));
+		f->first = false;
+		it.end = f->w.pos;
+		pthread_mutex_lock(&f->mu);
+		/* Once full, wait until the writer has taken most of it: one
+		 * wake-up per FEED_CAP - FEED_LOW products when the writer is the
+		 * slower side, as it usually is. */
+		if (f->count == FEED_CAP)
+			while (f->count > FEED_LOW && !f->quit)
+				pthread_cond_wait(&f->drained, &f->mu);
+		bool stop = f->quit || rc || !it.product;
+		if (f->quit) {
+			json_decref(it.product);
+		} else if (rc) {
+			f->rc = rc;
+			memcpy(f->err, err, sizeof(f->err));
+		} else if (it.product) {
+			f->q[(f->head + f->count) % FEED_CAP] = it;
+			f->count++;
+		}
+		if (stop)
+			f->done = true;
+		if (stop || f->count == 1)
+			pthread_cond_signal(&f->filled);
+		pthread_mutex_unlock(&f->mu);
+		if (stop)
+			return NULL;
+	}
+}
+
+/* The next product for the writer: TALAD_OK with it->product NULL at the
+ * end of the array. */
+static int feed_take(struct feed *f, struct feed_item *it, char *err, size_t errlen)
+{
+	memset(it, 0, sizeof(*it));
+	if (!f->threaded) {
+		int rc = jw_element(&f->w, f->first, &it->product, err, errlen);
+		f->first = false;
+		it->end = f->w.pos;
+		return rc;
+	}
+	pthread_mutex_lock(&f->mu);
+	while (f->count == 0 && !f->done)
+		pthread_cond_wait(&f->filled, &f->mu);
+	int rc = TALAD_OK;
+	if (f->count) {
+		*it = f->q[f->head];
+		f->head = (f->head + 1) % FEED_CAP;
+		if (--f->count == FEED_LOW)
+			pthread_cond_signal(&f->drained);
+	} else if (f->rc) {
+		rc = f->rc;
+		seterr(err, errlen, "%s", f->err);
+	}
+	pthread_mutex_unlock(&f->mu);
+	return rc;
+}
+
+/* Stops the parser (when still running) and frees what it queued; w gets
+ * the parser's position. */
+static void feed_end(struct feed *f, struct jwalk *w)
+{
+	if (f->threaded) {
+		pthread_mutex_lock(&f->mu);
+		f->quit = true;
+		pthread_cond_signal(&f->drained);
+		pthread_mutex_unlock(&f->mu);
+		pthread_join(f->thread, NULL);
+		for (; f->count; f->count--, f->head = (f->head + 1) % FEED_CAP)
+			json_decref(f->q[f->head].product);
+		pthread_cond_destroy(&f->filled);
+		pthread_cond_destroy(&f->drained);
+		pthread_mutex_destroy(&f->mu);
+	}
+	w->pos = f->w.pos;
+}
+
+/* Applies the products array whose '[' is at w's position, as it is
+ * parsed; w ends after its ']'. */
+static int stream_products(struct applier *a, struct jwalk *w)
+{
+	if (!jw_take(w, '['))
+		return jw_expected(w, "'['", a->err, a->errlen);
+	size_t start = w->pos;
+	struct feed f = {.w = *w, .first = true};
+	if (pthread_mutex_init(&f.mu, NULL) == 0) {
+		pthread_cond_init(&f.filled, NULL);
+		pthread_cond_init(&f.drained, NULL);
+		f.threaded = pthread_create(&f.thread, NULL, feed_main, &f) == 0;
+		if (!f.threaded) {
+			/* Parsed here, between the writes, instead. */
+			pthread_cond_destroy(&f.filled);
+			pthread_cond_destroy(&f.drained);
+			pthread_mutex_destroy(&f.mu);
+		}
+	}
+	int rc;
+	for (size_t i = 0;; i++) {
+		struct feed_item it;
+		rc = feed_take(&f, &it, a->err, a->errlen);
+		if (rc || !it.product)
+			break;
+		if (a->progress && it.end > start) {
+			/* The whole count is known only at the end: estimated from
+			 * the share of the text read so far. */
+			uint64_t seen = a->done_variants +
+			                json_array_size(json_object_get(it.product, "variants"));
+			uint64_t est =
+			    seen * (uint64_t)(w->len - start) / (uint64_t)(it.end - start);
+			a->total_variants = est > seen ? (size_t)est : (size_t)seen;
+		}
+		rc = put_product(a, it.product, true);
+		json_decref(it.product);
+		if (rc) {
+			nest_err(a->err, a->errlen, "products[%zu]", i);
+			break;
+		}
+	}
+	feed_end(&f, w);
+	a->total_variants = a->done_variants;
+	return rc;
+}
+
+int rstore_apply_snapshot_text(struct rstore *st, const char *text, size_t len,
+                               rstore_progress_fn progress, void *arg,
+                               struct rstore_apply_stats *stats, json_t **envelope, char *err,
+                               size_t errlen)
+{
+	struct rstore_apply_stats local = {0};
+	struct applier a = {.st = st,
+	                    .stats = stats ? stats : &local,
+	                    .progress = progress,
+	                    .arg = arg,
+	                    .err = err,
+	                    .errlen = errlen};
+	memset(a.stats, 0, sizeof(*a.stats));
+	if (envelope)
+		*envelope = NULL;
+	struct jwalk w = {.text = text, .len = len};
+	json_t *env = json_object(), *key = NULL, *v = NULL;
+	struct snap_env e;
+	char my_id[UUID_STRLEN + 1];
+	bool products = false;
+	int rc = TALAD_OK;
+
+	if (!jw_take(&w, '{')) {
+		rc = jw_expected(&w, "'{'", err, errlen);
+		goto out;
+	}
+	for (bool first = true; !jw_take(&w, '}'); first = false) {
+		if (!first && !jw_take(&w, ',')) {
+			rc = jw_expected(&w, "',' or '}'", err, errlen);
+			goto out;
+		}
+		jw_space(&w);
+		if (w.pos >= len || text[w.pos] != '"') {
+			rc = jw_expected(&w, "a member name", err, errlen);
+			goto out;
+		}
+		rc = jw_value(&w, &key, err, errlen);
+		if (rc)
+			goto out;
+		if (!jw_take(&w, ':')) {
+			rc = jw_expected(&w, "':'", err, errlen);
+			goto out;
+		}
+		const char *name = json_string_value(key);
+		if (strcmp(name, "products") != 0) {
+			rc = jw_value(&w, &v, err, errlen);
+			if (rc)
+				goto out;
+			json_object_set_new(env, name, v);
+			v = NULL;
+		} else {
+			if (products) {
+				seterr(err, errlen, "products: given twice");
+				rc = TALAD_EINVAL;
+				goto out;
+			}
+			jw_space(&w);
+			if (w.pos >= len || text[w.pos] != '[') {
+				seterr(err, errlen, "products: not an array");
+				rc = TALAD_EINVAL;
+				goto out;
+			}
+			products = true;
+			/* The write lock is taken here, for the rows as they come:
+			 * the rest of the envelope is checked before the commit. */
+			rc = snap_begin(&a, my_id);
+			if (rc == TALAD_OK)
+				rc = stream_products(&a, &w);
+			if (rc)
+				goto out;
+		}
+		json_decref(key);
+		key = NULL;
+	}
+	jw_space(&w);
+	if (w.pos != len) {
+		rc = jw_expected(&w, "the end of the text", err, errlen);
+		goto out;
+	}
+	if (!products) {
+		seterr(err, errlen, "products: missing");
+		rc = TALAD_EINVAL;
+		goto out;
+	}
+	rc = snap_envelope(env, &e, NULL, err, errlen);
+	if (rc == TALAD_OK)
+		rc = snap_same_register(&a, e.reg_id, my_id);
+	if (rc)
+		goto out;
+	strlcpy_t(a.location_id, e.loc_id, sizeof(a.location_id));
+	rc = put_shop(&a, e.shop);
+	if (rc) {
+		nest_err(err, errlen, "shop");
+		goto out;
+	}
+	rc = snap_finish(&a, &e);
+out:
+	json_decref(key);
+	json_decref(v);
+	if (rc) {
+		tx_rollback(st);
+		if (rc == TALAD_EINVAL)
+			prefix_err(err, errlen, "snapshot");
+		json_decref(env);
+		memset(a.stats, 0, sizeof(*a.stats));
+		return rc;
+	}
+	if (envelope)
+		*envelope = env;
+	else
+		json_decref(env);
+	return TALAD_OK;
 }
 
 static int apply_change(struct applier *a, const json_t *c)
@@ -1626,7 +2004,14 @@ int rstore_apply_changes(struct rstore *st, const json_t *page, struct rstore_ap
 	rc = paired_ids(&a, my_id);
 	if (rc)
 		goto out;
-	FOREACH_ITEM(changes, i, v, apply_change(&a, v), "changes");
+	json_array_foreach(changes, i, v)
+	{
+		rc = apply_change(&a, v);
+		if (rc) {
+			nest_err(err, errlen, "changes[%zu]", i);
+			goto out;
+		}
+	}
 	sqlite3_stmt *s;
 	rc = prep(st, Q_CURSOR_PUT, &s, err, errlen);
 	if (rc)
@@ -1804,8 +2189,7 @@ int rstore_pending_count(struct rstore *st, int64_t *n)
 }
 
 int rstore_email_receipt(struct rstore *st, const char *id_or_number, const char *email,
-                         char order_id[UUID_STRLEN + 1], int64_t *seq, char *err,
-                         size_t errlen)
+                         char order_id[UUID_STRLEN + 1], int64_t *seq, char *err, size_t errlen)
 {
 	char id[UUID_STRLEN + 1] = "", op_id[UUID_STRLEN + 1];
 	char *text = NULL;

@@ -184,6 +184,18 @@ typedef void (*rstore_progress_fn)(void *arg, size_t done, size_t total);
 int rstore_apply_snapshot(struct rstore *st, const json_t *snap, rstore_progress_fn progress,
                           void *arg, struct rstore_apply_stats *stats, char *err, size_t errlen);
 
+/* The same from the text of a GET /sync/snapshot answer (len bytes, no NUL
+ * needed): the products are parsed one at a time, by a second thread while
+ * the ones before are written, so that a large catalog never exists as one
+ * JSON tree. The same checks and the same one transaction; text that is not
+ * JSON is TALAD_EINVAL too. envelope (may be NULL) gets the snapshot's other
+ * top-level members (cursor, shop, server_time, ...) as an object, the
+ * caller's to json_decref; NULL on failure. */
+int rstore_apply_snapshot_text(struct rstore *st, const char *text, size_t len,
+                               rstore_progress_fn progress, void *arg,
+                               struct rstore_apply_stats *stats, json_t **envelope, char *err,
+                               size_t errlen);
+
 /* Applies one page of GET /sync/changes and stores its cursor, in one
  * transaction. Levels of other locations and kinds of change this register
  * does not know are skipped. *more is the page's "more". TALAD_OK or
@@ -252,8 +264,7 @@ int rstore_pending_count(struct rstore *st, int64_t *n);
  * TALAD_OK, TALAD_ENOTFOUND (no such order), TALAD_ESTATE (never paired),
  * TALAD_EDB/TALAD_EBUSY with a message in err. */
 int rstore_email_receipt(struct rstore *st, const char *id_or_number, const char *email,
-                         char order_id[UUID_STRLEN + 1], int64_t *seq, char *err,
-                         size_t errlen);
+                         char order_id[UUID_STRLEN + 1], int64_t *seq, char *err, size_t errlen);
 /* The newest receipt.email row of order order_id to email (compared ignoring
  * ASCII case), as written by rstore_commit_sale or rstore_email_receipt.
  * TALAD_OK (the caller frees out->payload) or TALAD_ENOTFOUND. */

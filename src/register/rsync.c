@@ -167,6 +167,124 @@ static int parse_push_answer(const json_t *j, int64_t *acked, struct rstore_push
 	return TALAD_OK;
 }
 
+/* One push body and the rows it carries. */
+struct batch {
+	struct buf body;
+	size_t n;         /* rows in the body */
+	size_t n_pending; /* of them, pending when read */
+	int64_t first, last;
+};
+
+static void batch_release(struct batch *b)
+{
+	buf_release(&b->body);
+	memset(b, 0, sizeof(*b));
+}
+
+/* Reads the outbox rows after after_seq (only pending ones when
+ * pending_only) and builds their push body. pending < 0: count the pending
+ * rows now; otherwise that is the count to send. TALAD_OK with b->n == 0
+ * when there is nothing to send. */
+static int batch_read(struct rsync *s, bool pending_only, int64_t after_seq, int64_t pending,
+                      struct batch *b, struct rsync_result *res)
+{
+	memset(b, 0, sizeof(*b));
+	struct rstore_outbox_row *rows = NULL;
+	size_t n = 0;
+	int rc = pending < 0 ? rstore_pending_count(s->st, &pending) : TALAD_OK;
+	if (rc == TALAD_OK)
+		rc = rstore_outbox_read(s->st, pending_only, after_seq, RSYNC_BATCH_MAX, &rows, &n);
+	if (rc) {
+		set_err(res, "cannot read the outbox: %s", talad_strerror(rc));
+		return rc;
+	}
+	if (n == 0) {
+		rstore_outbox_rows_free(rows, n);
+		return TALAD_OK;
+	}
+	buf_init(&b->body, RSYNC_BODY_MAX);
+	buf_printf(&b->body, "{\"register_id\":\"%s\",\"pending\":%" PRId64 ",\"mutations\":[",
+	           s->register_id, pending);
+	for (; b->n < n; b->n++) {
+		if (add_mutation(&b->body, &rows[b->n], b->n == 0) != TALAD_OK)
+			break;
+		if (rows[b->n].status == RSTORE_OUT_PENDING)
+			b->n_pending++;
+	}
+	if (b->n == 0) {
+		set_err(res, "outbox row %" PRId64 " is larger than a push may be", rows[0].seq);
+		rstore_outbox_rows_free(rows, n);
+		batch_release(b);
+		return TALAD_ETOOBIG;
+	}
+	buf_puts(&b->body, "]}");
+	b->first = rows[0].seq;
+	b->last = rows[b->n - 1].seq;
+	rstore_outbox_rows_free(rows, n);
+	return TALAD_OK;
+}
+
+/* An answer received and not yet recorded in the store. */
+struct answer {
+	bool have;
+	int64_t acked;
+	struct rstore_push_result *results;
+	size_t n;
+};
+
+/* Records an answer in the store (its own transaction) and frees it. */
+static int answer_record(struct rsync *s, struct answer *a, struct rsync_result *res)
+{
+	if (!a->have)
+		return TALAD_OK;
+	struct rstore_push_tally t;
+	int rc = rstore_record_push(s->st, a->acked, a->results, a->n, &t);
+	free(a->results);
+	memset(a, 0, sizeof(*a));
+	if (rc) {
+		set_err(res, "cannot record the push: %s", talad_strerror(rc));
+		return rc;
+	}
+	res->batches++;
+	res->pushed.applied += t.applied;
+	res->pushed.duplicate += t.duplicate;
+	res->pushed.rejected += t.rejected;
+	return TALAD_OK;
+}
+
+/* The push request, sent from a thread of its own so that the store can
+ * record the previous answer meanwhile. Still one push in flight. */
+struct flight {
+	struct rsync *s;
+	const char *body;
+	struct rhttp_limits lim;
+	struct rhttp_response r;
+	int rc;
+	pthread_t thread;
+	bool threaded;
+};
+
+static void *flight_main(void *arg)
+{
+	struct flight *f = arg;
+	f->rc = rhttp_request(&f->s->http, "POST", "/api/v1/sync/push", f->body, &f->lim, &f->r);
+	return NULL;
+}
+
+static void flight_start(struct flight *f)
+{
+	f->threaded = pthread_create(&f->thread, NULL, flight_main, f) == 0;
+	if (!f->threaded)
+		flight_main(f); /* no thread: the same request, only not overlapped */
+}
+
+static void flight_wait(struct flight *f)
+{
+	if (f->threaded)
+		pthread_join(f->thread, NULL);
+	f->threaded = false;
+}
+
 int rsync_push(struct rsync *s, const struct rhttp_limits *lim, int64_t deadline,
                struct rsync_result *res)
 {
@@ -175,9 +293,11 @@ int rsync_push(struct rsync *s, const struct rhttp_limits *lim, int64_t deadline
 	/* After an answer that acknowledged less than we hold as sent (the back
 	 * office lost data, a restore from backup), resend from there: the
 	 * outbox keeps every row, and a resend is always safe. */
-	int64_t resend_after = -1;
-	int rc = TALAD_OK;
-	for (;;) {
+	bool resending = false;
+	struct batch cur, next = {0};
+	struct answer ans = {0};
+	int rc = batch_read(s, true, 0, -1, &cur, res);
+	while (rc == TALAD_OK && cur.n > 0) {
 		if (deadline > 0) {
 			int64_t left = deadline - time_mono_ms();
 			if (left <= 0)
@@ -187,82 +307,75 @@ int rsync_push(struct rsync *s, const struct rhttp_limits *lim, int64_t deadline
 			if (l.connect_ms > left)
 				l.connect_ms = left;
 		}
-		struct rstore_outbox_row *rows = NULL;
-		size_t n = 0;
+		struct flight f = {.s = s, .body = buf_str(&cur.body), .lim = l};
+		flight_start(&f);
+		/* While the back office works on this batch: record its answer
+		 * to the previous one, then read the rows after this batch, which
+		 * go next when this one is acknowledged whole (the usual case). */
+		int rec = answer_record(s, &ans, res);
+		bool ahead = false;
 		int64_t pending = 0;
-		rc = rstore_pending_count(s->st, &pending);
-		if (rc == TALAD_OK)
-			rc = resend_after >= 0
-			         ? rstore_outbox_read(s->st, false, resend_after, RSYNC_BATCH_MAX,
-			                              &rows, &n)
-			         : rstore_outbox_read(s->st, true, 0, RSYNC_BATCH_MAX, &rows, &n);
-		if (rc) {
-			set_err(res, "cannot read the outbox: %s", talad_strerror(rc));
+		if (rec == TALAD_OK && rstore_pending_count(s->st, &pending) == TALAD_OK) {
+			/* The count the next body carries: as if this batch were
+			 * acknowledged, as it is when that body is sent. A failure
+			 * here is met again, and reported, by the read after the
+			 * answer. */
+			struct rsync_result scratch;
+			rsync_result_init(&scratch);
+			pending -= (int64_t)cur.n_pending;
+			ahead = batch_read(s, true, cur.last, pending < 0 ? 0 : pending, &next,
+			                   &scratch) == TALAD_OK;
+		}
+		flight_wait(&f);
+		take_answer_info(res, &f.r);
+		if (rec) {
+			/* The back office may have applied this batch: the rows stay
+			 * pending here and are answered as duplicates next time. */
+			rhttp_response_release(&f.r);
+			rc = rec;
 			break;
 		}
-		if (n == 0) {
-			rstore_outbox_rows_free(rows, n);
+		if (f.rc) {
+			rc = f.rc;
+			set_err(res, "push: %s", f.r.error);
+			rhttp_response_release(&f.r);
 			break;
 		}
-		struct buf body;
-		buf_init(&body, RSYNC_BODY_MAX);
-		buf_printf(&body, "{\"register_id\":\"%s\",\"pending\":%" PRId64 ",\"mutations\":[",
-		           s->register_id, pending);
-		size_t sent = 0;
-		for (; sent < n; sent++) {
-			if (add_mutation(&body, &rows[sent], sent == 0) != TALAD_OK)
-				break;
-		}
-		if (sent == 0) {
-			set_err(res, "outbox row %" PRId64 " is larger than a push may be",
-			        rows[0].seq);
-			rc = TALAD_ETOOBIG;
-			buf_release(&body);
-			rstore_outbox_rows_free(rows, n);
-			break;
-		}
-		buf_puts(&body, "]}");
-		int64_t first = rows[0].seq, last = rows[sent - 1].seq;
-		rstore_outbox_rows_free(rows, n);
-
-		struct rhttp_response r;
-		rc = rhttp_request(&s->http, "POST", "/api/v1/sync/push", buf_str(&body), &l, &r);
-		buf_release(&body);
-		take_answer_info(res, &r);
-		if (rc) {
-			set_err(res, "push: %s", r.error);
-			rhttp_response_release(&r);
-			break;
-		}
-		int64_t acked;
-		struct rstore_push_result *results;
-		size_t nres;
-		rc = parse_push_answer(r.json, &acked, &results, &nres, res);
-		rhttp_response_release(&r);
+		rc = parse_push_answer(f.r.json, &ans.acked, &ans.results, &ans.n, res);
+		rhttp_response_release(&f.r);
 		if (rc)
 			break;
-		struct rstore_push_tally t;
-		rc = rstore_record_push(s->st, acked, results, nres, &t);
-		free(results);
-		if (rc) {
-			set_err(res, "cannot record the push: %s", talad_strerror(rc));
-			break;
-		}
-		res->batches++;
-		res->pushed.applied += t.applied;
-		res->pushed.duplicate += t.duplicate;
-		res->pushed.rejected += t.rejected;
+		ans.have = true;
+		int64_t acked = ans.acked, first = cur.first, last = cur.last;
+		batch_release(&cur);
 		if (acked >= last) {
-			resend_after = -1;
+			resending = false;
+			if (!ahead) {
+				rc = answer_record(s, &ans, res);
+				if (rc == TALAD_OK)
+					rc = batch_read(s, true, last, -1, &cur, res);
+				continue;
+			}
+			cur = next;
+			memset(&next, 0, sizeof(next));
 			continue;
 		}
-		if (acked >= first)
-			continue; /* part of the batch went through: carry on from there */
-		if (acked < first - 1 && resend_after < 0) {
+		batch_release(&next);
+		/* The rows up to acked are recorded before the next read. */
+		rc = answer_record(s, &ans, res);
+		if (rc)
+			break;
+		if (acked >= first) {
+			/* Part of the batch went through: carry on from there. */
+			rc = batch_read(s, !resending, acked, -1, &cur, res);
+			continue;
+		}
+		if (acked < first - 1 && !resending) {
 			log_warnx("the back office has this register's outbox only through %" PRId64
 			          "; sending again from %" PRId64,
 			          acked, acked + 1);
-			resend_after = acked;
+			resending = true;
+			rc = batch_read(s, false, acked, -1, &cur, res);
 			continue;
 		}
 		set_err(res,
@@ -270,8 +383,18 @@ int rsync_push(struct rsync *s, const struct rhttp_limits *lim, int64_t deadline
 		        " (it acknowledged through %" PRId64 ")",
 		        first, acked);
 		rc = TALAD_ECONFLICT;
-		break;
 	}
+	batch_release(&cur);
+	batch_release(&next);
+	/* The last answer received is recorded whatever came after it; the
+	 * first failure is the one reported. */
+	char why[sizeof(res->error)];
+	memcpy(why, res->error, sizeof(why));
+	int rec = answer_record(s, &ans, res);
+	if (rc == TALAD_OK)
+		rc = rec;
+	else
+		memcpy(res->error, why, sizeof(why));
 	int64_t left = 0;
 	if (rstore_pending_count(s->st, &left) == TALAD_OK)
 		res->pending = left;
@@ -285,16 +408,28 @@ int rsync_snapshot(struct rsync *s, rstore_progress_fn progress, void *arg,
 {
 	struct rhttp_limits l = {3000, 10 * 60 * 1000, 30, RHTTP_SNAPSHOT_MAX};
 	struct rhttp_response r;
-	int rc = rhttp_request(&s->http, "GET", "/api/v1/sync/snapshot", NULL, &l, &r);
-	take_answer_info(res, &r);
+	struct buf text;
+	/* As text: the store parses the products as it writes them, rather
+	 * than after a tree of the whole catalog was built. */
+	int rc = rhttp_request_text(&s->http, "GET", "/api/v1/sync/snapshot", NULL, &l, &r, &text);
 	if (rc) {
+		take_answer_info(res, &r);
 		set_err(res, "snapshot: %s", r.error);
 		rhttp_response_release(&r);
+		buf_release(&text);
 		return rc;
 	}
 	struct rstore_apply_stats stats;
 	char err[RSTORE_ERROR_MAX];
-	rc = rstore_apply_snapshot(s->st, r.json, progress, arg, &stats, err, sizeof(err));
+	json_t *env = NULL;
+	rc = rstore_apply_snapshot_text(s->st, buf_str(&text), text.len, progress, arg, &stats,
+	                                &env, err, sizeof(err));
+	buf_release(&text);
+	const json_t *st = json_object_get(env, "server_time");
+	if (json_is_string(st) && time_parse_iso(json_string_value(st), &r.server_time) == TALAD_OK)
+		r.has_server_time = true;
+	json_decref(env);
+	take_answer_info(res, &r);
 	rhttp_response_release(&r);
 	if (rc) {
 		set_err(res, "%s", err);
