@@ -273,7 +273,7 @@ static const char *const sql[Q_COUNT] = {
                          "WHERE sku = ?1",
     [Q_VARIANT_OWNER_SKU] = "SELECT id FROM variants WHERE sku = ?1",
     [Q_VARIANT_OWNER_BARCODE] = "SELECT id FROM variants WHERE barcode = ?1",
-    [Q_LEVEL_LIST] = "SELECT v.id, v.sku, COALESCE(l.available, 0), v.rowid FROM variants v "
+    [Q_LEVEL_LIST] = "SELECT v.id, v.sku, ?1, COALESCE(l.available, 0), v.rowid FROM variants v "
                      "LEFT JOIN levels l ON l.variant_id = v.id AND l.location_id = ?1 "
                      "WHERE v.tracked = 1 AND v.rowid > ?2 ORDER BY v.rowid LIMIT ?3",
     [Q_LEVEL_GET] = "SELECT available FROM levels WHERE variant_id = ?1 AND location_id = ?2",
@@ -454,13 +454,45 @@ static void done(sqlite3_stmt *st)
 	sqlite3_clear_bindings(st);
 }
 
-/* Binds text, NULL for a NULL pointer, and NULL too for "" when empty_null. */
-static void btext(sqlite3_stmt *st, int i, const char *v, bool empty_null)
+/* The parameters of a statement, ?1 onwards, written where it is run:
+ * ARGS(P_TEXT(l->id), P_INT(now)) or NO_ARGS. A compound literal on the
+ * stack, so binding costs no allocation on the push path. */
+struct bind {
+	enum { BK_NULL, BK_TEXT, BK_OPT_TEXT, BK_INT } kind;
+	const char *text; /* borrowed until the statement is done */
+	int64_t num;
+};
+
+#define P_TEXT(v)     ((struct bind){BK_TEXT, (v), 0})     /* NULL binds NULL */
+#define P_OPT_TEXT(v) ((struct bind){BK_OPT_TEXT, (v), 0}) /* "" binds NULL too */
+#define P_INT(v)      ((struct bind){BK_INT, NULL, (int64_t)(v)})
+#define P_NULL        ((struct bind){BK_NULL, NULL, 0})
+#define P_OPT_INT(v)  ((v) > 0 ? P_INT(v) : P_NULL) /* 0 and below bind NULL */
+#define ARGS(...)                                                                                  \
+	(const struct bind[]){__VA_ARGS__},                                                        \
+	    (int)(sizeof((const struct bind[]){__VA_ARGS__}) / sizeof(struct bind))
+#define NO_ARGS NULL, 0
+
+/* The cached statement for id with its parameters bound, ready to step. */
+static int prep(struct sq *q, int id, const struct bind *b, int n, sqlite3_stmt **out)
 {
-	if (!v || (empty_null && !*v))
-		sqlite3_bind_null(st, i);
-	else
-		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+	int err = stmt(q, id, out);
+	if (err)
+		return err;
+	for (int i = 0; i < n; i++) {
+		int rc;
+		if (b[i].kind == BK_INT)
+			rc = sqlite3_bind_int64(*out, i + 1, b[i].num);
+		else if (b[i].text && (b[i].kind == BK_TEXT || *b[i].text))
+			rc = sqlite3_bind_text(*out, i + 1, b[i].text, -1, SQLITE_STATIC);
+		else
+			rc = sqlite3_bind_null(*out, i + 1);
+		if (rc != SQLITE_OK) {
+			done(*out);
+			return map_rc(q, rc, "bind");
+		}
+	}
+	return TALAD_OK;
 }
 
 static void ctext(sqlite3_stmt *st, int i, char *dst, size_t n)
@@ -473,6 +505,11 @@ static const char *cstr(sqlite3_stmt *st, int i)
 {
 	const unsigned char *v = sqlite3_column_text(st, i);
 	return v ? (const char *)v : "";
+}
+
+static int64_t cint(sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_int64(st, i);
 }
 
 /* Runs a statement that returns no rows; resets it. */
@@ -517,6 +554,80 @@ static int next_row(struct sq *q, sqlite3_stmt *st, const char *what)
 	return map_rc(q, sqlite3_extended_errcode(q->db), what);
 }
 
+/* Statement id with its parameters, run for no rows (run), for a changed
+ * row (change: TALAD_ENOTFOUND when none), or to its first row (one: as
+ * first_row, the row current until done). */
+static int run(struct sq *q, int id, const char *what, const struct bind *b, int n)
+{
+	sqlite3_stmt *st;
+	int err = prep(q, id, b, n, &st);
+	return err ? err : exec_done(q, st, what);
+}
+
+static int change(struct sq *q, int id, const char *what, const struct bind *b, int n)
+{
+	sqlite3_stmt *st;
+	int err = prep(q, id, b, n, &st);
+	return err ? err : exec_change(q, st, what);
+}
+
+static int one(struct sq *q, int id, const char *what, const struct bind *b, int n,
+               sqlite3_stmt **st)
+{
+	int err = prep(q, id, b, n, st);
+	return err ? err : first_row(q, *st, what);
+}
+
+/* The first column of the first row; *null tells an SQL NULL (read as 0).
+ * TALAD_ENOTFOUND when there is no row. */
+static int scalar(struct sq *q, int id, const char *what, const struct bind *b, int n, int64_t *out,
+                  bool *null)
+{
+	sqlite3_stmt *st;
+	int err = one(q, id, what, b, n, &st);
+	if (err)
+		return err;
+	if (null)
+		*null = sqlite3_column_type(st, 0) == SQLITE_NULL;
+	*out = cint(st, 0);
+	done(st);
+	return TALAD_OK;
+}
+
+/* For a row type T read from a statement's columns by read_fn, NAME_one()
+ * reads the first row into *out (TALAD_ENOTFOUND when there is none) and
+ * NAME_each() hands every row to cb until it returns other than TALAD_OK
+ * (which is returned). Strings a row points to live until cb returns. */
+#define ROW_ONE(name, T, read_fn)                                                                  \
+	static int name##_one(struct sq *q, int id, const char *what, const struct bind *b, int n, \
+	                      T *out)                                                              \
+	{                                                                                          \
+		sqlite3_stmt *st;                                                                  \
+		int err = one(q, id, what, b, n, &st);                                             \
+		if (err)                                                                           \
+			return err;                                                                \
+		read_fn(st, out);                                                                  \
+		done(st);                                                                          \
+		return TALAD_OK;                                                                   \
+	}
+#define ROW_EACH(name, T, read_fn, cb_type)                                                        \
+	static int name##_each(struct sq *q, int id, const char *what, const struct bind *b,       \
+	                       int n, cb_type cb, void *arg)                                       \
+	{                                                                                          \
+		sqlite3_stmt *st;                                                                  \
+		int err = prep(q, id, b, n, &st), r;                                               \
+		if (err)                                                                           \
+			return err;                                                                \
+		while ((r = next_row(q, st, what)) == 1) {                                         \
+			T row;                                                                     \
+			read_fn(st, &row);                                                         \
+			if ((err = cb(arg, &row)) != TALAD_OK)                                     \
+				break;                                                             \
+		}                                                                                  \
+		done(st);                                                                          \
+		return r < 0 ? r : err;                                                            \
+	}
+
 static int64_t limit_arg(int limit)
 {
 	return limit > 0 ? limit : -1;
@@ -525,6 +636,11 @@ static int64_t limit_arg(int limit)
 static int64_t before_arg(int64_t before)
 {
 	return before > 0 ? before : INT64_MAX;
+}
+
+static int64_t now_ms(void)
+{
+	return time(NULL) * (int64_t)1000;
 }
 
 static void sq_close(struct store *s)
@@ -541,26 +657,15 @@ static void sq_close(struct store *s)
 
 static int sq_begin(struct store *s, enum st_tx kind)
 {
-	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
-	int err = stmt(q, kind == ST_TX_WRITE ? Q_BEGIN_WRITE : Q_BEGIN_READ, &st);
-	if (err)
-		return err;
-	return exec_done(q, st, "begin");
+	return run(SQ(s), kind == ST_TX_WRITE ? Q_BEGIN_WRITE : Q_BEGIN_READ, "begin", NO_ARGS);
 }
 
 static int sq_commit(struct store *s)
 {
 	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
-	int err = stmt(q, Q_COMMIT, &st);
-	if (!err)
-		err = exec_done(q, st, "commit");
-	if (err && !sqlite3_get_autocommit(q->db)) {
-		sqlite3_stmt *rb;
-		if (stmt(q, Q_ROLLBACK, &rb) == TALAD_OK)
-			exec_done(q, rb, "rollback");
-	}
+	int err = run(q, Q_COMMIT, "commit", NO_ARGS);
+	if (err && !sqlite3_get_autocommit(q->db))
+		run(q, Q_ROLLBACK, "rollback", NO_ARGS);
 	return err;
 }
 
@@ -573,153 +678,86 @@ static void sq_rollback(struct store *s)
 	for (int i = 0; i < Q_COUNT; i++)
 		if (q->stmt[i])
 			sqlite3_reset(q->stmt[i]);
-	sqlite3_stmt *st;
-	if (stmt(q, Q_ROLLBACK, &st) == TALAD_OK)
-		exec_done(q, st, "rollback");
+	run(q, Q_ROLLBACK, "rollback", NO_ARGS);
 }
 
 static int sq_counter_next(struct store *s, const char *name, int64_t *out)
 {
-	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
-	int err = stmt(q, Q_COUNTER_NEXT, &st);
-	if (err)
-		return err;
-	btext(st, 1, name, false);
-	err = first_row(q, st, "counter");
-	if (err)
-		return err == TALAD_ENOTFOUND ? TALAD_EDB : err;
-	*out = sqlite3_column_int64(st, 0);
-	done(st);
-	return TALAD_OK;
+	int err = scalar(SQ(s), Q_COUNTER_NEXT, "counter", ARGS(P_TEXT(name)), out, NULL);
+	return err == TALAD_ENOTFOUND ? TALAD_EDB : err;
 }
 
 static int meta_get(struct sq *q, const char *key, int64_t *out)
 {
-	sqlite3_stmt *st;
-	int err = stmt(q, Q_META_GET, &st);
-	if (err)
-		return err;
-	btext(st, 1, key, false);
-	err = first_row(q, st, "meta");
+	int err = scalar(q, Q_META_GET, "meta", ARGS(P_TEXT(key)), out, NULL);
 	if (err == TALAD_ENOTFOUND) {
 		*out = 0;
 		return TALAD_OK;
 	}
-	if (err)
-		return err;
-	*out = sqlite3_column_int64(st, 0);
-	done(st);
-	return TALAD_OK;
+	return err;
 }
 
 static int meta_set(struct sq *q, const char *key, int64_t value)
 {
-	sqlite3_stmt *st;
-	int err = stmt(q, Q_META_SET, &st);
-	if (err)
-		return err;
-	btext(st, 1, key, false);
-	sqlite3_bind_int64(st, 2, value);
-	return exec_done(q, st, "meta");
+	return run(q, Q_META_SET, "meta", ARGS(P_TEXT(key), P_INT(value)));
 }
 
-static int sq_shop_get(struct store *s, struct st_shop *out)
+static void read_shop(sqlite3_stmt *st, struct st_shop *out)
 {
-	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
-	int err = stmt(q, Q_SHOP_GET, &st);
-	if (err)
-		return err;
-	err = first_row(q, st, "shop");
-	if (err)
-		return err;
 	memset(out, 0, sizeof(*out));
 	ctext(st, 0, out->name, sizeof(out->name));
 	ctext(st, 1, out->currency, sizeof(out->currency));
 	out->exponent = sqlite3_column_int(st, 2);
-	out->tax_rate_ppm = sqlite3_column_int64(st, 3);
-	out->tax_included = sqlite3_column_int(st, 4) != 0;
+	out->tax_rate_ppm = cint(st, 3);
+	out->tax_included = cint(st, 4) != 0;
 	out->tax_rounding = strcmp(cstr(st, 5), "order") ? TAX_ROUND_LINE : TAX_ROUND_ORDER;
-	out->cash_increment = sqlite3_column_int64(st, 6);
+	out->cash_increment = cint(st, 6);
 	ctext(st, 7, out->tax_id, sizeof(out->tax_id));
 	ctext(st, 8, out->address, sizeof(out->address));
 	ctext(st, 9, out->receipt_header, sizeof(out->receipt_header));
 	ctext(st, 10, out->receipt_footer, sizeof(out->receipt_footer));
 	ctext(st, 11, out->promptpay_id, sizeof(out->promptpay_id));
-	done(st);
-	return TALAD_OK;
+}
+ROW_ONE(shop, struct st_shop, read_shop)
+
+static int sq_shop_get(struct store *s, struct st_shop *out)
+{
+	return shop_one(SQ(s), Q_SHOP_GET, "shop", NO_ARGS, out);
 }
 
 static int sq_shop_put(struct store *s, const struct st_shop *shop)
 {
-	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
-	int err = stmt(q, Q_SHOP_PUT, &st);
-	if (err)
-		return err;
-	btext(st, 1, shop->name, false);
-	btext(st, 2, shop->currency, false);
-	sqlite3_bind_int(st, 3, shop->exponent);
-	sqlite3_bind_int64(st, 4, shop->tax_rate_ppm);
-	sqlite3_bind_int(st, 5, shop->tax_included);
-	btext(st, 6, shop->tax_rounding == TAX_ROUND_ORDER ? "order" : "line", false);
-	sqlite3_bind_int64(st, 7, shop->cash_increment);
-	btext(st, 8, shop->tax_id, false);
-	btext(st, 9, shop->address, false);
-	btext(st, 10, shop->receipt_header, false);
-	btext(st, 11, shop->receipt_footer, false);
-	btext(st, 12, shop->promptpay_id, false);
-	return exec_done(q, st, "shop");
+	return run(SQ(s), Q_SHOP_PUT, "shop",
+	           ARGS(P_TEXT(shop->name), P_TEXT(shop->currency), P_INT(shop->exponent),
+	                P_INT(shop->tax_rate_ppm), P_INT(shop->tax_included),
+	                P_TEXT(shop->tax_rounding == TAX_ROUND_ORDER ? "order" : "line"),
+	                P_INT(shop->cash_increment), P_TEXT(shop->tax_id), P_TEXT(shop->address),
+	                P_TEXT(shop->receipt_header), P_TEXT(shop->receipt_footer),
+	                P_TEXT(shop->promptpay_id)));
 }
+
+static void read_location(sqlite3_stmt *st, struct st_location *l)
+{
+	ctext(st, 0, l->id, sizeof(l->id));
+	ctext(st, 1, l->name, sizeof(l->name));
+}
+ROW_ONE(location, struct st_location, read_location)
+ROW_EACH(location, struct st_location, read_location, st_location_cb)
 
 static int sq_location_add(struct store *s, const struct st_location *l)
 {
-	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
-	int err = stmt(q, Q_LOCATION_ADD, &st);
-	if (err)
-		return err;
-	btext(st, 1, l->id, false);
-	btext(st, 2, l->name, false);
-	sqlite3_bind_int64(st, 3, time(NULL) * (int64_t)1000);
-	return exec_done(q, st, "location");
+	return run(SQ(s), Q_LOCATION_ADD, "location",
+	           ARGS(P_TEXT(l->id), P_TEXT(l->name), P_INT(now_ms())));
 }
 
 static int sq_location_get(struct store *s, const char *id, struct st_location *out)
 {
-	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
-	int err = stmt(q, Q_LOCATION_GET, &st);
-	if (err)
-		return err;
-	btext(st, 1, id, false);
-	err = first_row(q, st, "location");
-	if (err)
-		return err;
-	ctext(st, 0, out->id, sizeof(out->id));
-	ctext(st, 1, out->name, sizeof(out->name));
-	done(st);
-	return TALAD_OK;
+	return location_one(SQ(s), Q_LOCATION_GET, "location", ARGS(P_TEXT(id)), out);
 }
 
 static int sq_location_list(struct store *s, st_location_cb cb, void *arg)
 {
-	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
-	int err = stmt(q, Q_LOCATION_LIST, &st);
-	if (err)
-		return err;
-	int r;
-	while ((r = next_row(q, st, "locations")) == 1) {
-		struct st_location l;
-		ctext(st, 0, l.id, sizeof(l.id));
-		ctext(st, 1, l.name, sizeof(l.name));
-		if ((err = cb(arg, &l)) != TALAD_OK)
-			break;
-	}
-	done(st);
-	return r < 0 ? r : err;
+	return location_each(SQ(s), Q_LOCATION_LIST, "locations", NO_ARGS, cb, arg);
 }
 
 static bool id_listed(const struct st_product *p, const char *id)
@@ -730,88 +768,64 @@ static bool id_listed(const struct st_product *p, const char *id)
 	return false;
 }
 
-static int product_put_rows(struct store *s, const struct st_product *p, bool create);
+static int product_put_rows(struct sq *q, const struct st_product *p, bool create);
 
 /* Several statements made one: inside or outside a caller's transaction, a
  * failed put leaves nothing behind. */
 static int sq_product_put(struct store *s, const struct st_product *p, bool create)
 {
 	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
-	int err = stmt(q, Q_SP_BEGIN, &st);
-	if (err || (err = exec_done(q, st, "savepoint")))
+	int err = run(q, Q_SP_BEGIN, "savepoint", NO_ARGS);
+	if (err)
 		return err;
-	err = product_put_rows(s, p, create);
-	if (err && stmt(q, Q_SP_ROLLBACK, &st) == TALAD_OK)
-		exec_done(q, st, "savepoint");
-	if (stmt(q, Q_SP_RELEASE, &st) == TALAD_OK) {
-		int rc = exec_done(q, st, "savepoint");
-		if (!err)
-			err = rc;
+	err = product_put_rows(q, p, create);
+	if (err)
+		run(q, Q_SP_ROLLBACK, "savepoint", NO_ARGS);
+	int rc = run(q, Q_SP_RELEASE, "savepoint", NO_ARGS);
+	return err ? err : rc;
+}
+
+/* Deletes the product's variants that p no longer lists, with their levels. */
+static int drop_unlisted_variants(struct sq *q, const struct st_product *p)
+{
+	char(*gone)[ST_ID_SIZE] = NULL;
+	size_t ngone = 0;
+	sqlite3_stmt *st;
+	int err = prep(q, Q_PRODUCT_VARIANT_IDS, ARGS(P_TEXT(p->id)), &st), r;
+	if (err)
+		return err;
+	while ((r = next_row(q, st, "variants")) == 1) {
+		if (id_listed(p, cstr(st, 0)))
+			continue;
+		gone = xreallocarray(gone, ngone + 1, sizeof(*gone));
+		ctext(st, 0, gone[ngone++], ST_ID_SIZE);
 	}
+	done(st);
+	err = r < 0 ? r : TALAD_OK;
+	for (size_t i = 0; !err && i < ngone; i++)
+		err = run(q, Q_VARIANT_DELETE, "variant", ARGS(P_TEXT(gone[i])));
+	free(gone);
 	return err;
 }
 
-static int product_put_rows(struct store *s, const struct st_product *p, bool create)
+static int product_put_rows(struct sq *q, const struct st_product *p, bool create)
 {
-	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
 	int err;
-	if (create) {
-		if ((err = stmt(q, Q_PRODUCT_INSERT, &st)))
-			return err;
-		btext(st, 1, p->id, false);
-		btext(st, 2, p->title, false);
-		sqlite3_bind_int64(st, 3, time(NULL) * (int64_t)1000);
-		if ((err = exec_done(q, st, "product")))
-			return err;
-	} else {
-		if ((err = stmt(q, Q_PRODUCT_UPDATE, &st)))
-			return err;
-		btext(st, 1, p->id, false);
-		btext(st, 2, p->title, false);
-		if ((err = exec_change(q, st, "product")))
-			return err;
-
-		/* Variants left out of the new list go, with their levels. */
-		char(*gone)[ST_ID_SIZE] = NULL;
-		size_t ngone = 0;
-		if ((err = stmt(q, Q_PRODUCT_VARIANT_IDS, &st)))
-			return err;
-		btext(st, 1, p->id, false);
-		int r;
-		while ((r = next_row(q, st, "variants")) == 1) {
-			if (id_listed(p, cstr(st, 0)))
-				continue;
-			gone = xreallocarray(gone, ngone + 1, sizeof(*gone));
-			ctext(st, 0, gone[ngone++], ST_ID_SIZE);
-		}
-		done(st);
-		err = r < 0 ? r : TALAD_OK;
-		for (size_t i = 0; !err && i < ngone; i++) {
-			if ((err = stmt(q, Q_VARIANT_DELETE, &st)))
-				break;
-			btext(st, 1, gone[i], false);
-			err = exec_done(q, st, "variant");
-		}
-		free(gone);
-		if (err)
-			return err;
-	}
+	if (create)
+		err = run(q, Q_PRODUCT_INSERT, "product",
+		          ARGS(P_TEXT(p->id), P_TEXT(p->title), P_INT(now_ms())));
+	else if (!(err = change(q, Q_PRODUCT_UPDATE, "product",
+	                        ARGS(P_TEXT(p->id), P_TEXT(p->title)))))
+		err = drop_unlisted_variants(q, p);
+	if (err)
+		return err;
 	for (size_t i = 0; i < p->nvariants; i++) {
 		const struct st_variant *v = &p->variants[i];
-		if ((err = stmt(q, Q_VARIANT_UPSERT, &st)))
-			return err;
-		btext(st, 1, v->id, false);
-		btext(st, 2, p->id, false);
-		sqlite3_bind_int64(st, 3, (int64_t)i);
-		btext(st, 4, v->sku, false);
-		btext(st, 5, v->barcode, true);
-		btext(st, 6, v->title, false);
-		sqlite3_bind_int64(st, 7, v->price);
-		sqlite3_bind_int(st, 8, v->taxable);
-		sqlite3_bind_int(st, 9, v->tracked);
-		if ((err = exec_done(q, st, "variant")))
+		err = run(q, Q_VARIANT_UPSERT, "variant",
+		          ARGS(P_TEXT(v->id), P_TEXT(p->id), P_INT(i), P_TEXT(v->sku),
+		               P_OPT_TEXT(v->barcode), P_TEXT(v->title), P_INT(v->price),
+		               P_INT(v->taxable), P_INT(v->tracked)));
+		if (err)
 			return err;
 		/* The upsert's WHERE leaves a variant of another product alone. */
 		if (sqlite3_changes(q->db) == 0)
@@ -826,9 +840,9 @@ static void read_variant_cols(sqlite3_stmt *st, int c, struct st_variant *v)
 	ctext(st, c + 1, v->sku, sizeof(v->sku));
 	ctext(st, c + 2, v->barcode, sizeof(v->barcode));
 	ctext(st, c + 3, v->title, sizeof(v->title));
-	v->price = sqlite3_column_int64(st, c + 4);
-	v->taxable = sqlite3_column_int(st, c + 5) != 0;
-	v->tracked = sqlite3_column_int(st, c + 6) != 0;
+	v->price = cint(st, c + 4);
+	v->taxable = cint(st, c + 5) != 0;
+	v->tracked = cint(st, c + 6) != 0;
 }
 
 /* Walks rows of PRODUCT_SELECT, grouping variants into products. */
@@ -846,7 +860,7 @@ static int walk_products(struct sq *q, sqlite3_stmt *st, st_product_cb cb, void 
 			have = true;
 			ctext(st, 0, p.id, sizeof(p.id));
 			ctext(st, 1, p.title, sizeof(p.title));
-			p.n = sqlite3_column_int64(st, 10);
+			p.n = cint(st, 10);
 			p.nvariants = 0;
 		}
 		if (sqlite3_column_type(st, 2) == SQLITE_NULL)
@@ -857,7 +871,7 @@ static int walk_products(struct sq *q, sqlite3_stmt *st, st_product_cb cb, void 
 		}
 		struct st_variant *v = &p.variants[p.nvariants++];
 		read_variant_cols(st, 2, v);
-		v->available = sqlite3_column_int64(st, 9);
+		v->available = cint(st, 9);
 	}
 	if (r < 0)
 		err = r;
@@ -889,11 +903,9 @@ static int sq_product_get(struct store *s, const char *id, struct st_product *ou
 {
 	struct sq *q = SQ(s);
 	sqlite3_stmt *st;
-	int err = stmt(q, Q_PRODUCT_GET, &st);
+	int err = prep(q, Q_PRODUCT_GET, ARGS(P_NULL, P_TEXT(id)), &st);
 	if (err)
 		return err;
-	sqlite3_bind_null(st, 1);
-	btext(st, 2, id, false);
 	struct copy_product c = {out, false};
 	out->variants = NULL;
 	out->nvariants = 0;
@@ -907,13 +919,7 @@ static int sq_product_get(struct store *s, const char *id, struct st_product *ou
 
 static int sq_product_delete(struct store *s, const char *id)
 {
-	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
-	int err = stmt(q, Q_PRODUCT_DELETE, &st);
-	if (err)
-		return err;
-	btext(st, 1, id, false);
-	return exec_change(q, st, "product");
+	return change(SQ(s), Q_PRODUCT_DELETE, "product", ARGS(P_TEXT(id)));
 }
 
 static int sq_product_list(struct store *s, int64_t after, int limit, const char *location_id,
@@ -921,129 +927,86 @@ static int sq_product_list(struct store *s, int64_t after, int limit, const char
 {
 	struct sq *q = SQ(s);
 	sqlite3_stmt *st;
-	int err = stmt(q, Q_PRODUCT_LIST, &st);
-	if (err)
-		return err;
-	btext(st, 1, location_id, false);
-	sqlite3_bind_int64(st, 2, after);
-	sqlite3_bind_int64(st, 3, limit_arg(limit));
-	return walk_products(q, st, cb, arg);
+	int err = prep(q, Q_PRODUCT_LIST,
+	               ARGS(P_TEXT(location_id), P_INT(after), P_INT(limit_arg(limit))), &st);
+	return err ? err : walk_products(q, st, cb, arg);
 }
 
 static int sq_variant_info(struct store *s, const char *variant_id, char product_id[ST_ID_SIZE],
                            bool *tracked)
 {
-	struct sq *q = SQ(s);
 	sqlite3_stmt *st;
-	int err = stmt(q, Q_VARIANT_INFO, &st);
+	int err = one(SQ(s), Q_VARIANT_INFO, "variant", ARGS(P_TEXT(variant_id)), &st);
 	if (err)
-		return err;
-	btext(st, 1, variant_id, false);
-	if ((err = first_row(q, st, "variant")))
 		return err;
 	if (product_id)
 		ctext(st, 0, product_id, ST_ID_SIZE);
-	*tracked = sqlite3_column_int(st, 1) != 0;
+	*tracked = cint(st, 1) != 0;
 	done(st);
 	return TALAD_OK;
 }
 
+static void read_variant(sqlite3_stmt *st, struct st_variant *v)
+{
+	read_variant_cols(st, 0, v);
+	v->available = 0;
+}
+ROW_ONE(variant, struct st_variant, read_variant)
+
 static int sq_variant_by_sku(struct store *s, const char *sku, struct st_variant *out)
 {
-	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
-	int err = stmt(q, Q_VARIANT_BY_SKU, &st);
-	if (err)
-		return err;
-	btext(st, 1, sku, false);
-	if ((err = first_row(q, st, "variant")))
-		return err;
-	read_variant_cols(st, 0, out);
-	out->available = 0;
-	done(st);
-	return TALAD_OK;
+	return variant_one(SQ(s), Q_VARIANT_BY_SKU, "variant", ARGS(P_TEXT(sku)), out);
 }
 
 static int sq_variant_owner(struct store *s, const char *column, const char *value,
                             char variant_id[ST_ID_SIZE])
 {
-	struct sq *q = SQ(s);
 	sqlite3_stmt *st;
-	int err = stmt(
-	    q, !strcmp(column, "barcode") ? Q_VARIANT_OWNER_BARCODE : Q_VARIANT_OWNER_SKU, &st);
+	int id = !strcmp(column, "barcode") ? Q_VARIANT_OWNER_BARCODE : Q_VARIANT_OWNER_SKU;
+	int err = one(SQ(s), id, "variant", ARGS(P_TEXT(value)), &st);
 	if (err)
-		return err;
-	btext(st, 1, value, false);
-	if ((err = first_row(q, st, "variant")))
 		return err;
 	ctext(st, 0, variant_id, ST_ID_SIZE);
 	done(st);
 	return TALAD_OK;
 }
 
+static void read_level(sqlite3_stmt *st, struct st_level *l)
+{
+	ctext(st, 0, l->variant_id, sizeof(l->variant_id));
+	ctext(st, 1, l->sku, sizeof(l->sku));
+	ctext(st, 2, l->location_id, sizeof(l->location_id));
+	l->available = cint(st, 3);
+	l->n = cint(st, 4);
+}
+ROW_EACH(level, struct st_level, read_level, st_level_cb)
+
 static int sq_level_list(struct store *s, const char *location_id, int64_t after, int limit,
                          st_level_cb cb, void *arg)
 {
-	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
-	int err = stmt(q, Q_LEVEL_LIST, &st);
-	if (err)
-		return err;
-	btext(st, 1, location_id, false);
-	sqlite3_bind_int64(st, 2, after);
-	sqlite3_bind_int64(st, 3, limit_arg(limit));
-	int r;
-	while ((r = next_row(q, st, "levels")) == 1) {
-		struct st_level l;
-		ctext(st, 0, l.variant_id, sizeof(l.variant_id));
-		ctext(st, 1, l.sku, sizeof(l.sku));
-		strlcpy_t(l.location_id, location_id, sizeof(l.location_id));
-		l.available = sqlite3_column_int64(st, 2);
-		l.n = sqlite3_column_int64(st, 3);
-		if ((err = cb(arg, &l)) != TALAD_OK)
-			break;
-	}
-	done(st);
-	return r < 0 ? r : err;
+	return level_each(SQ(s), Q_LEVEL_LIST, "levels",
+	                  ARGS(P_TEXT(location_id), P_INT(after), P_INT(limit_arg(limit))), cb,
+	                  arg);
 }
 
 static int sq_level_get(struct store *s, const char *variant_id, const char *location_id,
                         int64_t *available)
 {
-	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
-	int err = stmt(q, Q_LEVEL_GET, &st);
-	if (err)
-		return err;
-	btext(st, 1, variant_id, false);
-	btext(st, 2, location_id, false);
-	err = first_row(q, st, "level");
+	int err = scalar(SQ(s), Q_LEVEL_GET, "level", ARGS(P_TEXT(variant_id), P_TEXT(location_id)),
+	                 available, NULL);
 	if (err == TALAD_ENOTFOUND) {
 		*available = 0;
 		return TALAD_OK;
 	}
-	if (err)
-		return err;
-	*available = sqlite3_column_int64(st, 0);
-	done(st);
-	return TALAD_OK;
+	return err;
 }
 
 static int sq_delta_add(struct store *s, const struct st_delta *d)
 {
-	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
-	int err = stmt(q, Q_DELTA_ADD, &st);
-	if (err)
-		return err;
-	btext(st, 1, d->id, false);
-	btext(st, 2, d->variant_id, false);
-	btext(st, 3, d->location_id, false);
-	sqlite3_bind_int64(st, 4, d->delta);
-	btext(st, 5, d->reason, false);
-	btext(st, 6, d->order_id, true);
-	sqlite3_bind_int64(st, 7, d->created_at);
-	return exec_done(q, st, "inventory delta");
+	return run(SQ(s), Q_DELTA_ADD, "inventory delta",
+	           ARGS(P_TEXT(d->id), P_TEXT(d->variant_id), P_TEXT(d->location_id),
+	                P_INT(d->delta), P_TEXT(d->reason), P_OPT_TEXT(d->order_id),
+	                P_INT(d->created_at)));
 }
 
 static int sq_level_add(struct store *s, const char *variant_id, const char *location_id,
@@ -1051,19 +1014,17 @@ static int sq_level_add(struct store *s, const char *variant_id, const char *loc
 {
 	struct sq *q = SQ(s);
 	sqlite3_stmt *st;
-	int err = stmt(q, Q_LEVEL_ADD, &st);
+	int err =
+	    prep(q, Q_LEVEL_ADD,
+	         ARGS(P_TEXT(variant_id), P_TEXT(location_id), P_INT(delta), P_INT(now_ms())), &st);
 	if (err)
 		return err;
-	btext(st, 1, variant_id, false);
-	btext(st, 2, location_id, false);
-	sqlite3_bind_int64(st, 3, delta);
-	sqlite3_bind_int64(st, 4, time(NULL) * (int64_t)1000);
 	/* The row comes back first; a foreign key is checked when the
 	 * statement ends, so the error may come with either step. */
 	int rc = sqlite3_step(st);
 	bool row = rc == SQLITE_ROW;
 	if (row) {
-		*available = sqlite3_column_int64(st, 0);
+		*available = cint(st, 0);
 		rc = sqlite3_step(st);
 	}
 	if (rc == SQLITE_DONE)
@@ -1085,151 +1046,76 @@ static void read_staff(sqlite3_stmt *st, struct st_staff *out)
 	ctext(st, 4, out->password_hash, sizeof(out->password_hash));
 	ctext(st, 5, out->pin_hash, sizeof(out->pin_hash));
 	out->failed_logins = sqlite3_column_int(st, 6);
-	out->locked_until = sqlite3_column_int64(st, 7);
-	out->n = sqlite3_column_int64(st, 8);
+	out->locked_until = cint(st, 7);
+	out->n = cint(st, 8);
 }
+ROW_ONE(staff, struct st_staff, read_staff)
+ROW_EACH(staff, struct st_staff, read_staff, st_staff_cb)
 
 static int sq_staff_add(struct store *s, const struct st_staff *m)
 {
-	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
-	int err = stmt(q, Q_STAFF_ADD, &st);
-	if (err)
-		return err;
-	btext(st, 1, m->id, false);
-	btext(st, 2, m->name, false);
-	btext(st, 3, m->email, true);
-	btext(st, 4, store_role_name(m->role), false);
-	btext(st, 5, m->password_hash, true);
-	btext(st, 6, m->pin_hash, true);
-	sqlite3_bind_int(st, 7, m->failed_logins);
-	sqlite3_bind_int64(st, 8, m->locked_until);
-	sqlite3_bind_int64(st, 9, time(NULL) * (int64_t)1000);
-	return exec_done(q, st, "staff");
-}
-
-static int staff_one(struct sq *q, int id, const char *key, struct st_staff *out)
-{
-	sqlite3_stmt *st;
-	int err = stmt(q, id, &st);
-	if (err)
-		return err;
-	btext(st, 1, key, false);
-	if ((err = first_row(q, st, "staff")))
-		return err;
-	read_staff(st, out);
-	done(st);
-	return TALAD_OK;
+	return run(SQ(s), Q_STAFF_ADD, "staff",
+	           ARGS(P_TEXT(m->id), P_TEXT(m->name), P_OPT_TEXT(m->email),
+	                P_TEXT(store_role_name(m->role)), P_OPT_TEXT(m->password_hash),
+	                P_OPT_TEXT(m->pin_hash), P_INT(m->failed_logins), P_INT(m->locked_until),
+	                P_INT(now_ms())));
 }
 
 static int sq_staff_get(struct store *s, const char *id, struct st_staff *out)
 {
-	return staff_one(SQ(s), Q_STAFF_GET, id, out);
+	return staff_one(SQ(s), Q_STAFF_GET, "staff", ARGS(P_TEXT(id)), out);
 }
 
 static int sq_staff_by_email(struct store *s, const char *email, struct st_staff *out)
 {
-	return staff_one(SQ(s), Q_STAFF_BY_EMAIL, email, out);
+	return staff_one(SQ(s), Q_STAFF_BY_EMAIL, "staff", ARGS(P_TEXT(email)), out);
 }
 
 static int sq_staff_list(struct store *s, int64_t after, int limit, st_staff_cb cb, void *arg)
 {
-	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
-	int err = stmt(q, Q_STAFF_LIST, &st);
-	if (err)
-		return err;
-	sqlite3_bind_int64(st, 1, after);
-	sqlite3_bind_int64(st, 2, limit_arg(limit));
-	int r;
-	while ((r = next_row(q, st, "staff")) == 1) {
-		struct st_staff m;
-		read_staff(st, &m);
-		if ((err = cb(arg, &m)) != TALAD_OK)
-			break;
-	}
-	done(st);
-	return r < 0 ? r : err;
+	return staff_each(SQ(s), Q_STAFF_LIST, "staff", ARGS(P_INT(after), P_INT(limit_arg(limit))),
+	                  cb, arg);
 }
 
 static int sq_staff_set_lockout(struct store *s, const char *id, int failed, int64_t until)
 {
-	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
-	int err = stmt(q, Q_STAFF_LOCKOUT, &st);
-	if (err)
-		return err;
-	btext(st, 1, id, false);
-	sqlite3_bind_int(st, 2, failed);
-	sqlite3_bind_int64(st, 3, until);
-	return exec_change(q, st, "staff");
+	return change(SQ(s), Q_STAFF_LOCKOUT, "staff",
+	              ARGS(P_TEXT(id), P_INT(failed), P_INT(until)));
 }
 
 static int sq_token_add(struct store *s, const char *hash, const struct st_token *t, int64_t now)
 {
-	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
-	int err = stmt(q, Q_TOKEN_ADD, &st);
-	if (err)
-		return err;
-	btext(st, 1, hash, false);
-	btext(st, 2, t->kind == ST_TOKEN_REGISTER ? "register" : "staff", false);
-	btext(st, 3, t->subject_id, false);
-	if (t->expires_at > 0)
-		sqlite3_bind_int64(st, 4, t->expires_at);
-	else
-		sqlite3_bind_null(st, 4);
-	sqlite3_bind_int64(st, 5, now);
-	return exec_done(q, st, "token");
+	return run(SQ(s), Q_TOKEN_ADD, "token",
+	           ARGS(P_TEXT(hash), P_TEXT(t->kind == ST_TOKEN_REGISTER ? "register" : "staff"),
+	                P_TEXT(t->subject_id), P_OPT_INT(t->expires_at), P_INT(now)));
 }
+
+static void read_token(sqlite3_stmt *st, struct st_token *out)
+{
+	out->kind = strcmp(cstr(st, 0), "register") ? ST_TOKEN_STAFF : ST_TOKEN_REGISTER;
+	ctext(st, 1, out->subject_id, sizeof(out->subject_id));
+	out->expires_at = cint(st, 2);
+}
+ROW_ONE(token, struct st_token, read_token)
 
 static int sq_token_get(struct store *s, const char *hash, struct st_token *out)
 {
-	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
-	int err = stmt(q, Q_TOKEN_GET, &st);
-	if (err)
-		return err;
-	btext(st, 1, hash, false);
-	if ((err = first_row(q, st, "token")))
-		return err;
-	out->kind = strcmp(cstr(st, 0), "register") ? ST_TOKEN_STAFF : ST_TOKEN_REGISTER;
-	ctext(st, 1, out->subject_id, sizeof(out->subject_id));
-	out->expires_at = sqlite3_column_int64(st, 2);
-	done(st);
-	return TALAD_OK;
-}
-
-static int by_key(struct store *s, int id, const char *key, const char *what)
-{
-	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
-	int err = stmt(q, id, &st);
-	if (err)
-		return err;
-	btext(st, 1, key, false);
-	return exec_done(q, st, what);
+	return token_one(SQ(s), Q_TOKEN_GET, "token", ARGS(P_TEXT(hash)), out);
 }
 
 static int sq_token_delete(struct store *s, const char *hash)
 {
-	return by_key(s, Q_TOKEN_DELETE, hash, "token");
+	return run(SQ(s), Q_TOKEN_DELETE, "token", ARGS(P_TEXT(hash)));
 }
 
 static int sq_token_delete_subject(struct store *s, const char *subject_id)
 {
-	return by_key(s, Q_TOKEN_DELETE_SUBJECT, subject_id, "token");
+	return run(SQ(s), Q_TOKEN_DELETE_SUBJECT, "token", ARGS(P_TEXT(subject_id)));
 }
 
 static int sq_token_prune(struct store *s, int64_t now)
 {
-	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
-	int err = stmt(q, Q_TOKEN_PRUNE, &st);
-	if (err)
-		return err;
-	sqlite3_bind_int64(st, 1, now);
-	return exec_done(q, st, "token");
+	return run(SQ(s), Q_TOKEN_PRUNE, "token", ARGS(P_INT(now)));
 }
 
 static void read_register(sqlite3_stmt *st, struct st_register *r)
@@ -1238,186 +1124,88 @@ static void read_register(sqlite3_stmt *st, struct st_register *r)
 	ctext(st, 1, r->name, sizeof(r->name));
 	ctext(st, 2, r->code, sizeof(r->code));
 	ctext(st, 3, r->location_id, sizeof(r->location_id));
-	r->last_seq = sqlite3_column_int64(st, 4);
-	r->last_sync = sqlite3_column_int64(st, 5);
-	r->pending = sqlite3_column_type(st, 6) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 6);
-	r->created_at = sqlite3_column_int64(st, 7);
+	r->last_seq = cint(st, 4);
+	r->last_sync = cint(st, 5);
+	r->pending = sqlite3_column_type(st, 6) == SQLITE_NULL ? -1 : cint(st, 6);
+	r->created_at = cint(st, 7);
 }
+ROW_ONE(register, struct st_register, read_register)
+ROW_EACH(register, struct st_register, read_register, st_register_cb)
 
 static int sq_register_add(struct store *s, const struct st_register *r)
 {
-	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
-	int err = stmt(q, Q_REGISTER_ADD, &st);
-	if (err)
-		return err;
-	btext(st, 1, r->id, false);
-	btext(st, 2, r->name, false);
-	btext(st, 3, r->code, false);
-	btext(st, 4, r->location_id, false);
-	sqlite3_bind_int64(st, 5, r->last_seq);
-	if (r->last_sync > 0)
-		sqlite3_bind_int64(st, 6, r->last_sync);
-	else
-		sqlite3_bind_null(st, 6);
-	if (r->pending >= 0)
-		sqlite3_bind_int64(st, 7, r->pending);
-	else
-		sqlite3_bind_null(st, 7);
-	sqlite3_bind_int64(st, 8, r->created_at);
-	return exec_done(q, st, "register");
+	return run(SQ(s), Q_REGISTER_ADD, "register",
+	           ARGS(P_TEXT(r->id), P_TEXT(r->name), P_TEXT(r->code), P_TEXT(r->location_id),
+	                P_INT(r->last_seq), P_OPT_INT(r->last_sync),
+	                r->pending >= 0 ? P_INT(r->pending) : P_NULL, P_INT(r->created_at)));
 }
 
 static int sq_register_get(struct store *s, const char *id, struct st_register *out)
 {
-	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
-	int err = stmt(q, Q_REGISTER_GET, &st);
-	if (err)
-		return err;
-	btext(st, 1, id, false);
-	if ((err = first_row(q, st, "register")))
-		return err;
-	read_register(st, out);
-	done(st);
-	return TALAD_OK;
+	return register_one(SQ(s), Q_REGISTER_GET, "register", ARGS(P_TEXT(id)), out);
 }
 
 static int sq_register_list(struct store *s, st_register_cb cb, void *arg)
 {
-	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
-	int err = stmt(q, Q_REGISTER_LIST, &st);
-	if (err)
-		return err;
-	int r;
-	while ((r = next_row(q, st, "registers")) == 1) {
-		struct st_register reg;
-		read_register(st, &reg);
-		if ((err = cb(arg, &reg)) != TALAD_OK)
-			break;
-	}
-	done(st);
-	return r < 0 ? r : err;
+	return register_each(SQ(s), Q_REGISTER_LIST, "registers", NO_ARGS, cb, arg);
 }
 
 static int sq_register_touch(struct store *s, const char *id, int64_t now, int64_t pending)
 {
-	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
-	int err = stmt(q, Q_REGISTER_TOUCH, &st);
-	if (err)
-		return err;
-	btext(st, 1, id, false);
-	sqlite3_bind_int64(st, 2, now);
-	sqlite3_bind_int64(st, 3, pending);
-	return exec_change(q, st, "register");
+	return change(SQ(s), Q_REGISTER_TOUCH, "register",
+	              ARGS(P_TEXT(id), P_INT(now), P_INT(pending)));
 }
 
 static int sq_register_set_seq(struct store *s, const char *id, int64_t last_seq)
 {
-	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
-	int err = stmt(q, Q_REGISTER_SET_SEQ, &st);
-	if (err)
-		return err;
-	btext(st, 1, id, false);
-	sqlite3_bind_int64(st, 2, last_seq);
-	return exec_change(q, st, "register");
+	return change(SQ(s), Q_REGISTER_SET_SEQ, "register", ARGS(P_TEXT(id), P_INT(last_seq)));
 }
 
 static int sq_register_remove(struct store *s, const char *id, int64_t now)
 {
-	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
-	int err = stmt(q, Q_REGISTER_REMOVE, &st);
-	if (err)
-		return err;
-	btext(st, 1, id, false);
-	sqlite3_bind_int64(st, 2, now);
-	return exec_change(q, st, "register");
+	return change(SQ(s), Q_REGISTER_REMOVE, "register", ARGS(P_TEXT(id), P_INT(now)));
 }
+
+static void read_paymethod(sqlite3_stmt *st, struct st_paymethod *m)
+{
+	ctext(st, 0, m->id, sizeof(m->id));
+	ctext(st, 1, m->name, sizeof(m->name));
+}
+ROW_EACH(paymethod, struct st_paymethod, read_paymethod, st_paymethod_cb)
 
 static int sq_paymethod_add(struct store *s, const struct st_paymethod *m)
 {
-	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
-	int err = stmt(q, Q_PAYMETHOD_ADD, &st);
-	if (err)
-		return err;
-	btext(st, 1, m->id, false);
-	btext(st, 2, m->name, false);
-	sqlite3_bind_int64(st, 3, time(NULL) * (int64_t)1000);
-	return exec_done(q, st, "payment method");
+	return run(SQ(s), Q_PAYMETHOD_ADD, "payment method",
+	           ARGS(P_TEXT(m->id), P_TEXT(m->name), P_INT(now_ms())));
 }
 
 static int sq_paymethod_list(struct store *s, st_paymethod_cb cb, void *arg)
 {
-	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
-	int err = stmt(q, Q_PAYMETHOD_LIST, &st);
-	if (err)
-		return err;
-	int r;
-	while ((r = next_row(q, st, "payment methods")) == 1) {
-		struct st_paymethod m;
-		ctext(st, 0, m.id, sizeof(m.id));
-		ctext(st, 1, m.name, sizeof(m.name));
-		if ((err = cb(arg, &m)) != TALAD_OK)
-			break;
-	}
-	done(st);
-	return r < 0 ? r : err;
+	return paymethod_each(SQ(s), Q_PAYMETHOD_LIST, "payment methods", NO_ARGS, cb, arg);
 }
 
 static int sq_mutation_add(struct store *s, const char *register_id, int64_t seq, const char *op_id,
                            const char *type, const char *status, int64_t now)
 {
-	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
-	int err = stmt(q, Q_MUTATION_ADD, &st);
-	if (err)
-		return err;
-	btext(st, 1, register_id, false);
-	sqlite3_bind_int64(st, 2, seq);
-	btext(st, 3, op_id, false);
-	btext(st, 4, type, false);
-	btext(st, 5, status, false);
-	sqlite3_bind_int64(st, 6, now);
-	return exec_done(q, st, "mutation");
+	return run(SQ(s), Q_MUTATION_ADD, "mutation",
+	           ARGS(P_TEXT(register_id), P_INT(seq), P_TEXT(op_id), P_TEXT(type),
+	                P_TEXT(status), P_INT(now)));
 }
 
 static int sq_mutation_set_status(struct store *s, const char *register_id, int64_t seq,
                                   const char *status)
 {
-	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
-	int err = stmt(q, Q_MUTATION_SET_STATUS, &st);
-	if (err)
-		return err;
-	btext(st, 1, register_id, false);
-	sqlite3_bind_int64(st, 2, seq);
-	btext(st, 3, status, false);
-	return exec_change(q, st, "mutation");
+	return change(SQ(s), Q_MUTATION_SET_STATUS, "mutation",
+	              ARGS(P_TEXT(register_id), P_INT(seq), P_TEXT(status)));
 }
 
 static int sq_order_add(struct store *s, struct st_order *o)
 {
 	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
-	int err = stmt(q, Q_ORDER_ADD, &st);
-	if (err)
-		return err;
-	btext(st, 1, o->id, false);
-	btext(st, 2, o->number, false);
-	btext(st, 3, o->register_id, false);
-	btext(st, 4, o->location_id, false);
-	btext(st, 5, o->staff_id, true);
-	sqlite3_bind_int64(st, 6, o->created_at);
-	sqlite3_bind_int64(st, 7, o->received_at);
-	sqlite3_bind_int64(st, 8, o->total);
-	btext(st, 9, o->json, false);
-	err = exec_done(q, st, "order");
+	int err = run(q, Q_ORDER_ADD, "order",
+	              ARGS(P_TEXT(o->id), P_TEXT(o->number), P_TEXT(o->register_id),
+	                   P_TEXT(o->location_id), P_OPT_TEXT(o->staff_id), P_INT(o->created_at),
+	                   P_INT(o->received_at), P_INT(o->total), P_TEXT(o->json)));
 	if (err == TALAD_OK) {
 		o->n = sqlite3_last_insert_rowid(q->db);
 		return TALAD_OK;
@@ -1425,249 +1213,150 @@ static int sq_order_add(struct store *s, struct st_order *o)
 	if (err != TALAD_EEXIST)
 		return err;
 	/* Which UNIQUE constraint: the same order again, or a clashing number. */
-	if ((err = stmt(q, Q_ORDER_EXISTS, &st)))
-		return err;
-	btext(st, 1, o->id, false);
-	err = first_row(q, st, "order");
-	if (err == TALAD_OK) {
-		done(st);
+	int64_t exists;
+	err = scalar(q, Q_ORDER_EXISTS, "order", ARGS(P_TEXT(o->id)), &exists, NULL);
+	if (err == TALAD_OK)
 		return TALAD_EEXIST;
-	}
 	return err == TALAD_ENOTFOUND ? TALAD_ECONFLICT : err;
 }
 
 static void read_order(sqlite3_stmt *st, struct st_order *o)
 {
-	o->n = sqlite3_column_int64(st, 0);
+	o->n = cint(st, 0);
 	ctext(st, 1, o->id, sizeof(o->id));
 	ctext(st, 2, o->number, sizeof(o->number));
 	ctext(st, 3, o->register_id, sizeof(o->register_id));
 	ctext(st, 4, o->register_code, sizeof(o->register_code));
 	ctext(st, 5, o->location_id, sizeof(o->location_id));
 	ctext(st, 6, o->staff_id, sizeof(o->staff_id));
-	o->created_at = sqlite3_column_int64(st, 7);
-	o->received_at = sqlite3_column_int64(st, 8);
-	o->total = sqlite3_column_int64(st, 9);
+	o->created_at = cint(st, 7);
+	o->received_at = cint(st, 8);
+	o->total = cint(st, 9);
 	o->json = cstr(st, 10);
 }
-
-static int walk_orders(struct sq *q, sqlite3_stmt *st, st_order_cb cb, void *arg, int *count)
-{
-	int err = TALAD_OK, r;
-	*count = 0;
-	while ((r = next_row(q, st, "orders")) == 1) {
-		struct st_order o;
-		read_order(st, &o);
-		(*count)++;
-		if ((err = cb(arg, &o)) != TALAD_OK)
-			break;
-	}
-	done(st);
-	return r < 0 ? r : err;
-}
+ROW_EACH(order, struct st_order, read_order, st_order_cb)
 
 static int sq_order_get(struct store *s, const char *id, st_order_cb cb, void *arg)
 {
-	struct sq *q = SQ(s);
+	/* The id is UNIQUE: one row at most, handed over while it is current
+	 * (the order's JSON belongs to the statement). */
 	sqlite3_stmt *st;
-	int err = stmt(q, Q_ORDER_GET, &st);
+	int err = one(SQ(s), Q_ORDER_GET, "orders", ARGS(P_TEXT(id)), &st);
 	if (err)
 		return err;
-	btext(st, 1, id, false);
-	int n;
-	err = walk_orders(q, st, cb, arg, &n);
-	if (err)
-		return err;
-	return n ? TALAD_OK : TALAD_ENOTFOUND;
+	struct st_order o;
+	read_order(st, &o);
+	err = cb(arg, &o);
+	done(st);
+	return err;
 }
 
 static int sq_order_list(struct store *s, int64_t before, int limit, st_order_cb cb, void *arg)
 {
-	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
-	int err = stmt(q, Q_ORDER_LIST, &st);
-	if (err)
-		return err;
-	sqlite3_bind_int64(st, 1, before_arg(before));
-	sqlite3_bind_int64(st, 2, limit_arg(limit));
-	int n;
-	return walk_orders(q, st, cb, arg, &n);
+	return order_each(SQ(s), Q_ORDER_LIST, "orders",
+	                  ARGS(P_INT(before_arg(before)), P_INT(limit_arg(limit))), cb, arg);
 }
 
 static int sq_rejection_add(struct store *s, const struct st_rejection *rj)
 {
-	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
-	int err = stmt(q, Q_REJECTION_ADD, &st);
-	if (err)
-		return err;
-	btext(st, 1, rj->register_id, false);
-	sqlite3_bind_int64(st, 2, rj->seq);
-	btext(st, 3, rj->op_id, false);
-	btext(st, 4, rj->type, false);
-	btext(st, 5, rj->code, false);
-	btext(st, 6, rj->message ? rj->message : "", false);
-	btext(st, 7, rj->payload ? rj->payload : "null", false);
-	sqlite3_bind_int64(st, 8, rj->created_at);
-	return exec_done(q, st, "rejection");
+	return run(SQ(s), Q_REJECTION_ADD, "rejection",
+	           ARGS(P_TEXT(rj->register_id), P_INT(rj->seq), P_TEXT(rj->op_id),
+	                P_TEXT(rj->type), P_TEXT(rj->code), P_TEXT(rj->message ? rj->message : ""),
+	                P_TEXT(rj->payload ? rj->payload : "null"), P_INT(rj->created_at)));
 }
+
+static void read_rejection(sqlite3_stmt *st, struct st_rejection *rj)
+{
+	rj->n = cint(st, 0);
+	ctext(st, 1, rj->register_id, sizeof(rj->register_id));
+	rj->seq = cint(st, 2);
+	ctext(st, 3, rj->op_id, sizeof(rj->op_id));
+	ctext(st, 4, rj->type, sizeof(rj->type));
+	ctext(st, 5, rj->code, sizeof(rj->code));
+	rj->message = cstr(st, 6);
+	rj->payload = cstr(st, 7);
+	rj->created_at = cint(st, 8);
+}
+ROW_EACH(rejection, struct st_rejection, read_rejection, st_rejection_cb)
 
 static int sq_rejection_list(struct store *s, int64_t before, int limit, st_rejection_cb cb,
                              void *arg)
 {
-	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
-	int err = stmt(q, Q_REJECTION_LIST, &st);
-	if (err)
-		return err;
-	sqlite3_bind_int64(st, 1, before_arg(before));
-	sqlite3_bind_int64(st, 2, limit_arg(limit));
-	int r;
-	while ((r = next_row(q, st, "rejections")) == 1) {
-		struct st_rejection rj;
-		rj.n = sqlite3_column_int64(st, 0);
-		ctext(st, 1, rj.register_id, sizeof(rj.register_id));
-		rj.seq = sqlite3_column_int64(st, 2);
-		ctext(st, 3, rj.op_id, sizeof(rj.op_id));
-		ctext(st, 4, rj.type, sizeof(rj.type));
-		ctext(st, 5, rj.code, sizeof(rj.code));
-		rj.message = cstr(st, 6);
-		rj.payload = cstr(st, 7);
-		rj.created_at = sqlite3_column_int64(st, 8);
-		if ((err = cb(arg, &rj)) != TALAD_OK)
-			break;
-	}
-	done(st);
-	return r < 0 ? r : err;
+	return rejection_each(SQ(s), Q_REJECTION_LIST, "rejections",
+	                      ARGS(P_INT(before_arg(before)), P_INT(limit_arg(limit))), cb, arg);
 }
 
 static int sq_drawer_add(struct store *s, const struct st_drawer *d)
 {
-	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
-	int err = stmt(q, Q_DRAWER_ADD, &st);
-	if (err)
-		return err;
-	btext(st, 1, d->id, false);
-	btext(st, 2, d->register_id, false);
-	btext(st, 3, d->staff_id, true);
-	btext(st, 4, d->reason, false);
-	sqlite3_bind_int64(st, 5, d->opened_at);
-	sqlite3_bind_int64(st, 6, d->received_at);
-	return exec_done(q, st, "drawer event");
+	return run(SQ(s), Q_DRAWER_ADD, "drawer event",
+	           ARGS(P_TEXT(d->id), P_TEXT(d->register_id), P_OPT_TEXT(d->staff_id),
+	                P_TEXT(d->reason), P_INT(d->opened_at), P_INT(d->received_at)));
 }
+
+static void read_drawer(sqlite3_stmt *st, struct st_drawer *d)
+{
+	d->n = cint(st, 0);
+	ctext(st, 1, d->id, sizeof(d->id));
+	ctext(st, 2, d->register_id, sizeof(d->register_id));
+	ctext(st, 3, d->staff_id, sizeof(d->staff_id));
+	ctext(st, 4, d->reason, sizeof(d->reason));
+	d->opened_at = cint(st, 5);
+	d->received_at = cint(st, 6);
+}
+ROW_EACH(drawer, struct st_drawer, read_drawer, st_drawer_cb)
 
 static int sq_drawer_list(struct store *s, int64_t before, int limit, st_drawer_cb cb, void *arg)
 {
-	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
-	int err = stmt(q, Q_DRAWER_LIST, &st);
-	if (err)
-		return err;
-	sqlite3_bind_int64(st, 1, before_arg(before));
-	sqlite3_bind_int64(st, 2, limit_arg(limit));
-	int r;
-	while ((r = next_row(q, st, "drawer events")) == 1) {
-		struct st_drawer d;
-		d.n = sqlite3_column_int64(st, 0);
-		ctext(st, 1, d.id, sizeof(d.id));
-		ctext(st, 2, d.register_id, sizeof(d.register_id));
-		ctext(st, 3, d.staff_id, sizeof(d.staff_id));
-		ctext(st, 4, d.reason, sizeof(d.reason));
-		d.opened_at = sqlite3_column_int64(st, 5);
-		d.received_at = sqlite3_column_int64(st, 6);
-		if ((err = cb(arg, &d)) != TALAD_OK)
-			break;
-	}
-	done(st);
-	return r < 0 ? r : err;
+	return drawer_each(SQ(s), Q_DRAWER_LIST, "drawer events",
+	                   ARGS(P_INT(before_arg(before)), P_INT(limit_arg(limit))), cb, arg);
 }
 
 static int sq_mail_add(struct store *s, const struct st_mail *m)
 {
-	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
-	int err = stmt(q, Q_MAIL_ADD, &st);
-	if (err)
-		return err;
-	btext(st, 1, m->op_id, false);
-	btext(st, 2, m->register_id, false);
-	btext(st, 3, m->order_id, false);
-	btext(st, 4, m->email, false);
-	btext(st, 5, m->status, false);
-	sqlite3_bind_int64(st, 6, m->created_at);
-	btext(st, 7, m->staff_id, true);
-	sqlite3_bind_int64(st, 8, m->next_attempt_at);
-	return exec_done(q, st, "mail");
+	return run(SQ(s), Q_MAIL_ADD, "mail",
+	           ARGS(P_TEXT(m->op_id), P_TEXT(m->register_id), P_TEXT(m->order_id),
+	                P_TEXT(m->email), P_TEXT(m->status), P_INT(m->created_at),
+	                P_OPT_TEXT(m->staff_id), P_INT(m->next_attempt_at)));
 }
 
 static void read_mail(sqlite3_stmt *st, struct st_mail *m)
 {
 	memset(m, 0, sizeof(*m));
-	m->n = sqlite3_column_int64(st, 0);
+	m->n = cint(st, 0);
 	ctext(st, 1, m->op_id, sizeof(m->op_id));
 	ctext(st, 2, m->register_id, sizeof(m->register_id));
 	ctext(st, 3, m->order_id, sizeof(m->order_id));
 	ctext(st, 4, m->email, sizeof(m->email));
 	ctext(st, 5, m->status, sizeof(m->status));
-	m->created_at = sqlite3_column_int64(st, 6);
+	m->created_at = cint(st, 6);
 	ctext(st, 7, m->staff_id, sizeof(m->staff_id));
 	m->attempts = sqlite3_column_int(st, 8);
-	m->next_attempt_at = sqlite3_column_int64(st, 9);
-	m->lease_until = sqlite3_column_int64(st, 10);
-	m->sent_at = sqlite3_column_int64(st, 11);
+	m->next_attempt_at = cint(st, 9);
+	m->lease_until = cint(st, 10);
+	m->sent_at = cint(st, 11);
 	ctext(st, 12, m->error, sizeof(m->error));
 }
+ROW_ONE(mail, struct st_mail, read_mail)
+ROW_EACH(mail, struct st_mail, read_mail, st_mail_cb)
 
 static int sq_mail_list(struct store *s, int64_t before, int limit, st_mail_cb cb, void *arg)
 {
-	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
-	int err = stmt(q, Q_MAIL_LIST, &st);
-	if (err)
-		return err;
-	sqlite3_bind_int64(st, 1, before_arg(before));
-	sqlite3_bind_int64(st, 2, limit_arg(limit));
-	int r;
-	while ((r = next_row(q, st, "mail")) == 1) {
-		struct st_mail m;
-		read_mail(st, &m);
-		if ((err = cb(arg, &m)) != TALAD_OK)
-			break;
-	}
-	done(st);
-	return r < 0 ? r : err;
+	return mail_each(SQ(s), Q_MAIL_LIST, "mail",
+	                 ARGS(P_INT(before_arg(before)), P_INT(limit_arg(limit))), cb, arg);
 }
 
 static int sq_mail_find(struct store *s, const char *order_id, const char *email,
                         struct st_mail *out)
 {
-	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
-	int err = stmt(q, Q_MAIL_FIND, &st);
-	if (err)
-		return err;
-	btext(st, 1, order_id, false);
-	btext(st, 2, email, false);
-	if ((err = first_row(q, st, "mail")))
-		return err;
-	read_mail(st, out);
-	done(st);
-	return TALAD_OK;
+	return mail_one(SQ(s), Q_MAIL_FIND, "mail", ARGS(P_TEXT(order_id), P_TEXT(email)), out);
 }
 
 static int sq_mail_next_due(struct store *s, int64_t *due_at)
 {
-	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
-	int err = stmt(q, Q_MAIL_NEXT_DUE, &st);
+	bool none;
+	int err = scalar(SQ(s), Q_MAIL_NEXT_DUE, "mail", NO_ARGS, due_at, &none);
 	if (err)
-		return err;
-	if ((err = first_row(q, st, "mail")))
 		return err == TALAD_ENOTFOUND ? TALAD_EDB : err;
-	bool none = sqlite3_column_type(st, 0) == SQLITE_NULL;
-	*due_at = sqlite3_column_int64(st, 0);
-	done(st);
 	return none ? TALAD_ENOTFOUND : TALAD_OK;
 }
 
@@ -1675,52 +1364,26 @@ static int sq_mail_claim(struct store *s, int64_t now, int64_t lease_until, stru
 {
 	struct sq *q = SQ(s);
 	sqlite3_stmt *st;
-	int err = stmt(q, Q_MAIL_CLAIM, &st);
+	int err = one(q, Q_MAIL_CLAIM, "mail claim", ARGS(P_INT(now), P_INT(lease_until)), &st);
 	if (err)
-		return err;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int64(st, 2, lease_until);
-	if ((err = first_row(q, st, "mail claim")))
 		return err;
 	read_mail(st, out);
 	/* Stepping to the end finishes the UPDATE. */
-	int rc = sqlite3_step(st);
-	err =
-	    rc == SQLITE_DONE ? TALAD_OK : map_rc(q, sqlite3_extended_errcode(q->db), "mail claim");
-	done(st);
-	return err;
+	return exec_done(q, st, "mail claim");
 }
 
 static int sq_mail_settle(struct store *s, const struct st_mail *m)
 {
-	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
-	int err = stmt(q, Q_MAIL_SETTLE, &st);
-	if (err)
-		return err;
-	sqlite3_bind_int64(st, 1, m->n);
-	sqlite3_bind_int(st, 2, m->attempts);
-	btext(st, 3, m->status, false);
-	sqlite3_bind_int64(st, 4, m->next_attempt_at);
-	if (m->sent_at > 0)
-		sqlite3_bind_int64(st, 5, m->sent_at);
-	else
-		sqlite3_bind_null(st, 5);
-	btext(st, 6, m->error, true);
-	err = exec_change(q, st, "mail");
+	int err =
+	    change(SQ(s), Q_MAIL_SETTLE, "mail",
+	           ARGS(P_INT(m->n), P_INT(m->attempts), P_TEXT(m->status),
+	                P_INT(m->next_attempt_at), P_OPT_INT(m->sent_at), P_OPT_TEXT(m->error)));
 	return err == TALAD_ENOTFOUND ? TALAD_ECONFLICT : err;
 }
 
 static int sq_mail_requeue(struct store *s, int64_t n, int64_t now)
 {
-	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
-	int err = stmt(q, Q_MAIL_REQUEUE, &st);
-	if (err)
-		return err;
-	sqlite3_bind_int64(st, 1, n);
-	sqlite3_bind_int64(st, 2, now);
-	err = exec_change(q, st, "mail");
+	int err = change(SQ(s), Q_MAIL_REQUEUE, "mail", ARGS(P_INT(n), P_INT(now)));
 	return err == TALAD_ENOTFOUND ? TALAD_ECONFLICT : err;
 }
 
@@ -1730,14 +1393,9 @@ static int sq_feed_append(struct store *s, const char *type, const char *locatio
                           const char *data, int64_t *seq)
 {
 	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
-	int err = stmt(q, Q_FEED_APPEND, &st);
+	int err = run(q, Q_FEED_APPEND, "change",
+	              ARGS(P_TEXT(type), P_OPT_TEXT(location_id), P_TEXT(data)));
 	if (err)
-		return err;
-	btext(st, 1, type, false);
-	btext(st, 2, location_id, true);
-	btext(st, 3, data, false);
-	if ((err = exec_done(q, st, "change")))
 		return err;
 	if (seq)
 		*seq = sqlite3_last_insert_rowid(q->db);
@@ -1749,18 +1407,14 @@ static int sq_feed_read(struct store *s, int64_t since, const char *location_id,
 {
 	struct sq *q = SQ(s);
 	sqlite3_stmt *st;
-	int err = stmt(q, Q_FEED_READ, &st);
+	int err = prep(q, Q_FEED_READ,
+	               ARGS(P_INT(since), P_TEXT(location_id), P_INT(limit_arg(limit))), &st),
+	    r;
 	if (err)
 		return err;
-	sqlite3_bind_int64(st, 1, since);
-	btext(st, 2, location_id, false);
-	sqlite3_bind_int64(st, 3, limit_arg(limit));
-	int r;
-	while ((r = next_row(q, st, "changes")) == 1) {
-		if ((err = cb(arg, sqlite3_column_int64(st, 0), cstr(st, 1), cstr(st, 2))) !=
-		    TALAD_OK)
+	while ((r = next_row(q, st, "changes")) == 1)
+		if ((err = cb(arg, cint(st, 0), cstr(st, 1), cstr(st, 2))) != TALAD_OK)
 			break;
-	}
 	done(st);
 	return r < 0 ? r : err;
 }
@@ -1768,17 +1422,13 @@ static int sq_feed_read(struct store *s, int64_t since, const char *location_id,
 static int sq_feed_bounds(struct store *s, int64_t *floor, int64_t *head)
 {
 	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
+	bool empty;
 	int err = meta_get(q, "feed_floor", floor);
 	if (err)
 		return err;
-	if ((err = stmt(q, Q_FEED_HEAD, &st)))
-		return err;
-	if ((err = first_row(q, st, "changes")))
+	if ((err = scalar(q, Q_FEED_HEAD, "changes", NO_ARGS, head, &empty)))
 		return err == TALAD_ENOTFOUND ? TALAD_EDB : err;
-	*head = sqlite3_column_type(st, 0) == SQLITE_NULL ? *floor : sqlite3_column_int64(st, 0);
-	done(st);
-	if (*head < *floor)
+	if (empty || *head < *floor)
 		*head = *floor;
 	return TALAD_OK;
 }
@@ -1792,11 +1442,7 @@ static int sq_feed_prune(struct store *s, int64_t keep)
 		return err;
 	if (keep < 1 || head - keep <= floor)
 		return TALAD_OK;
-	sqlite3_stmt *st;
-	if ((err = stmt(q, Q_FEED_DELETE, &st)))
-		return err;
-	sqlite3_bind_int64(st, 1, head - keep);
-	if ((err = exec_done(q, st, "changes")))
+	if ((err = run(q, Q_FEED_DELETE, "changes", ARGS(P_INT(head - keep)))))
 		return err;
 	return meta_set(q, "feed_floor", head - keep);
 }
@@ -1814,14 +1460,14 @@ static int sq_maintain(struct store *s)
 static void read_auth(sqlite3_stmt *st, struct st_auth *a)
 {
 	memset(a, 0, sizeof(*a));
-	a->n = sqlite3_column_int64(st, 0);
+	a->n = cint(st, 0);
 	ctext(st, 1, a->id, sizeof(a->id));
 	ctext(st, 2, a->register_id, sizeof(a->register_id));
 	ctext(st, 3, a->order_id, sizeof(a->order_id));
 	ctext(st, 4, a->method, sizeof(a->method));
 	ctext(st, 5, a->gateway, sizeof(a->gateway));
 	ctext(st, 6, a->status, sizeof(a->status));
-	a->amount = sqlite3_column_int64(st, 7);
+	a->amount = cint(st, 7);
 	ctext(st, 8, a->currency, sizeof(a->currency));
 	ctext(st, 9, a->reference, sizeof(a->reference));
 	ctext(st, 10, a->gateway_ref, sizeof(a->gateway_ref));
@@ -1830,94 +1476,49 @@ static void read_auth(sqlite3_stmt *st, struct st_auth *a)
 	ctext(st, 13, a->gift_code, sizeof(a->gift_code));
 	ctext(st, 14, a->decline_code, sizeof(a->decline_code));
 	ctext(st, 15, a->decline_message, sizeof(a->decline_message));
-	a->created_at = sqlite3_column_int64(st, 16);
-	a->expires_at = sqlite3_column_int64(st, 17);
-	a->captured_at = sqlite3_column_int64(st, 18);
-	a->voided_at = sqlite3_column_int64(st, 19);
+	a->created_at = cint(st, 16);
+	a->expires_at = cint(st, 17);
+	a->captured_at = cint(st, 18);
+	a->voided_at = cint(st, 19);
 }
+ROW_ONE(auth, struct st_auth, read_auth)
+ROW_EACH(auth, struct st_auth, read_auth, st_auth_cb)
 
 static int sq_auth_add(struct store *s, const struct st_auth *a)
 {
-	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
-	int err = stmt(q, Q_AUTH_ADD, &st);
-	if (err)
-		return err;
-	btext(st, 1, a->id, false);
-	btext(st, 2, a->register_id, false);
-	btext(st, 3, a->order_id, false);
-	btext(st, 4, a->method, false);
-	btext(st, 5, a->gateway, false);
-	btext(st, 6, a->status, false);
-	sqlite3_bind_int64(st, 7, a->amount);
-	btext(st, 8, a->currency, false);
-	btext(st, 9, a->reference, false);
-	btext(st, 10, a->gateway_ref, false);
-	btext(st, 11, a->card_brand, true);
-	btext(st, 12, a->card_last4, true);
-	btext(st, 13, a->gift_code, true);
-	btext(st, 14, a->decline_code, true);
-	btext(st, 15, a->decline_message, true);
-	sqlite3_bind_int64(st, 16, a->created_at);
-	sqlite3_bind_int64(st, 17, a->expires_at);
-	return exec_done(q, st, "payment authorization");
-}
-
-static int auth_one(struct store *s, int id, const char *key, struct st_auth *out)
-{
-	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
-	int err = stmt(q, id, &st);
-	if (err)
-		return err;
-	btext(st, 1, key, false);
-	if ((err = first_row(q, st, "payment authorization")))
-		return err;
-	read_auth(st, out);
-	done(st);
-	return TALAD_OK;
+	return run(
+	    SQ(s), Q_AUTH_ADD, "payment authorization",
+	    ARGS(P_TEXT(a->id), P_TEXT(a->register_id), P_TEXT(a->order_id), P_TEXT(a->method),
+	         P_TEXT(a->gateway), P_TEXT(a->status), P_INT(a->amount), P_TEXT(a->currency),
+	         P_TEXT(a->reference), P_TEXT(a->gateway_ref), P_OPT_TEXT(a->card_brand),
+	         P_OPT_TEXT(a->card_last4), P_OPT_TEXT(a->gift_code), P_OPT_TEXT(a->decline_code),
+	         P_OPT_TEXT(a->decline_message), P_INT(a->created_at), P_INT(a->expires_at)));
 }
 
 static int sq_auth_get(struct store *s, const char *id, struct st_auth *out)
 {
-	return auth_one(s, Q_AUTH_GET, id, out);
+	return auth_one(SQ(s), Q_AUTH_GET, "payment authorization", ARGS(P_TEXT(id)), out);
 }
 
 static int sq_auth_by_reference(struct store *s, const char *reference, struct st_auth *out)
 {
-	return auth_one(s, Q_AUTH_BY_REF, reference, out);
+	return auth_one(SQ(s), Q_AUTH_BY_REF, "payment authorization", ARGS(P_TEXT(reference)),
+	                out);
 }
 
 static int sq_auth_set_status(struct store *s, const char *id, const char *from, const char *to,
                               int64_t now)
 {
-	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
-	int err = stmt(q, Q_AUTH_SET_STATUS, &st);
-	if (err)
-		return err;
-	btext(st, 1, id, false);
-	btext(st, 2, from, false);
-	btext(st, 3, to, false);
-	sqlite3_bind_int64(st, 4, now);
-	return exec_change(q, st, "payment authorization");
+	return change(SQ(s), Q_AUTH_SET_STATUS, "payment authorization",
+	              ARGS(P_TEXT(id), P_TEXT(from), P_TEXT(to), P_INT(now)));
 }
 
 static int sq_auth_expire(struct store *s, int64_t now, int64_t *count)
 {
 	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
 	/* The holds first, while the rows still say authorized. */
-	int err = stmt(q, Q_AUTH_EXPIRE_GIFT, &st);
-	if (err)
-		return err;
-	sqlite3_bind_int64(st, 1, now);
-	if ((err = exec_done(q, st, "gift card holds")))
-		return err;
-	if ((err = stmt(q, Q_AUTH_EXPIRE, &st)))
-		return err;
-	sqlite3_bind_int64(st, 1, now);
-	if ((err = exec_done(q, st, "payment authorizations")))
+	int err = run(q, Q_AUTH_EXPIRE_GIFT, "gift card holds", ARGS(P_INT(now)));
+	if (err || (err = run(q, Q_AUTH_EXPIRE, "payment authorizations", ARGS(P_INT(now)))))
 		return err;
 	if (count)
 		*count = sqlite3_changes(q->db);
@@ -1927,60 +1528,35 @@ static int sq_auth_expire(struct store *s, int64_t now, int64_t *count)
 static int sq_auth_list(struct store *s, const char *order_id, int64_t before, int limit,
                         st_auth_cb cb, void *arg)
 {
-	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
-	int err = stmt(q, Q_AUTH_LIST, &st);
-	if (err)
-		return err;
-	sqlite3_bind_int64(st, 1, before_arg(before));
-	sqlite3_bind_int64(st, 2, limit_arg(limit));
-	btext(st, 3, order_id, false);
-	int r;
-	while ((r = next_row(q, st, "payment authorizations")) == 1) {
-		struct st_auth a;
-		read_auth(st, &a);
-		if ((err = cb(arg, &a)) != TALAD_OK)
-			break;
-	}
-	done(st);
-	return r < 0 ? r : err;
+	return auth_each(SQ(s), Q_AUTH_LIST, "payment authorizations",
+	                 ARGS(P_INT(before_arg(before)), P_INT(limit_arg(limit)), P_TEXT(order_id)),
+	                 cb, arg);
 }
 
 static int sq_giftcard_add(struct store *s, const struct st_giftcard *g)
 {
-	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
-	int err = stmt(q, Q_GIFT_ADD, &st);
-	if (err)
-		return err;
-	btext(st, 1, g->code, false);
-	btext(st, 2, g->currency, false);
-	sqlite3_bind_int64(st, 3, g->initial);
-	sqlite3_bind_int64(st, 4, g->created_at);
-	return exec_done(q, st, "gift card");
+	return run(
+	    SQ(s), Q_GIFT_ADD, "gift card",
+	    ARGS(P_TEXT(g->code), P_TEXT(g->currency), P_INT(g->initial), P_INT(g->created_at)));
 }
+
+static void read_giftcard(sqlite3_stmt *st, struct st_giftcard *g)
+{
+	memset(g, 0, sizeof(*g));
+	g->n = cint(st, 0);
+	ctext(st, 1, g->code, sizeof(g->code));
+	ctext(st, 2, g->currency, sizeof(g->currency));
+	g->initial = cint(st, 3);
+	g->balance = cint(st, 4);
+	g->held = cint(st, 5);
+	g->created_at = cint(st, 6);
+	g->updated_at = cint(st, 7);
+}
+ROW_ONE(giftcard, struct st_giftcard, read_giftcard)
 
 static int sq_giftcard_get(struct store *s, const char *code, struct st_giftcard *out)
 {
-	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
-	int err = stmt(q, Q_GIFT_GET, &st);
-	if (err)
-		return err;
-	btext(st, 1, code, false);
-	if ((err = first_row(q, st, "gift card")))
-		return err;
-	memset(out, 0, sizeof(*out));
-	out->n = sqlite3_column_int64(st, 0);
-	ctext(st, 1, out->code, sizeof(out->code));
-	ctext(st, 2, out->currency, sizeof(out->currency));
-	out->initial = sqlite3_column_int64(st, 3);
-	out->balance = sqlite3_column_int64(st, 4);
-	out->held = sqlite3_column_int64(st, 5);
-	out->created_at = sqlite3_column_int64(st, 6);
-	out->updated_at = sqlite3_column_int64(st, 7);
-	done(st);
-	return TALAD_OK;
+	return giftcard_one(SQ(s), Q_GIFT_GET, "gift card", ARGS(P_TEXT(code)), out);
 }
 
 /* Runs a conditional gift card update; when no row changed, tells a missing
@@ -1988,15 +1564,7 @@ static int sq_giftcard_get(struct store *s, const char *code, struct st_giftcard
 static int gift_update(struct store *s, int id, const char *code, int64_t amount, int64_t now,
                        int refused)
 {
-	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
-	int err = stmt(q, id, &st);
-	if (err)
-		return err;
-	btext(st, 1, code, false);
-	sqlite3_bind_int64(st, 2, amount);
-	sqlite3_bind_int64(st, 3, now);
-	err = exec_change(q, st, "gift card");
+	int err = change(SQ(s), id, "gift card", ARGS(P_TEXT(code), P_INT(amount), P_INT(now)));
 	if (err != TALAD_ENOTFOUND)
 		return err;
 	struct st_giftcard g;
@@ -2025,46 +1593,29 @@ static int sq_giftcard_debit(struct store *s, const char *code, int64_t amount, 
 
 static int sq_fulfilment_add(struct store *s, const struct st_fulfilment *f)
 {
-	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
-	int err = stmt(q, Q_FULFIL_ADD, &st);
-	if (err)
-		return err;
-	btext(st, 1, f->id, false);
-	btext(st, 2, f->order_id, false);
-	btext(st, 3, f->kind, false);
-	btext(st, 4, f->status, false);
-	btext(st, 5, f->address, false);
-	btext(st, 6, f->email, true);
-	sqlite3_bind_int64(st, 7, f->created_at);
-	return exec_done(q, st, "fulfilment");
+	return run(SQ(s), Q_FULFIL_ADD, "fulfilment",
+	           ARGS(P_TEXT(f->id), P_TEXT(f->order_id), P_TEXT(f->kind), P_TEXT(f->status),
+	                P_TEXT(f->address), P_OPT_TEXT(f->email), P_INT(f->created_at)));
 }
+
+static void read_fulfilment(sqlite3_stmt *st, struct st_fulfilment *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->n = cint(st, 0);
+	ctext(st, 1, f->id, sizeof(f->id));
+	ctext(st, 2, f->order_id, sizeof(f->order_id));
+	ctext(st, 3, f->kind, sizeof(f->kind));
+	ctext(st, 4, f->status, sizeof(f->status));
+	ctext(st, 5, f->address, sizeof(f->address));
+	ctext(st, 6, f->email, sizeof(f->email));
+	f->created_at = cint(st, 7);
+}
+ROW_EACH(fulfilment, struct st_fulfilment, read_fulfilment, st_fulfilment_cb)
 
 static int sq_fulfilment_list(struct store *s, const char *order_id, st_fulfilment_cb cb, void *arg)
 {
-	struct sq *q = SQ(s);
-	sqlite3_stmt *st;
-	int err = stmt(q, Q_FULFIL_LIST, &st);
-	if (err)
-		return err;
-	btext(st, 1, order_id, false);
-	int r;
-	while ((r = next_row(q, st, "fulfilments")) == 1) {
-		struct st_fulfilment f;
-		memset(&f, 0, sizeof(f));
-		f.n = sqlite3_column_int64(st, 0);
-		ctext(st, 1, f.id, sizeof(f.id));
-		ctext(st, 2, f.order_id, sizeof(f.order_id));
-		ctext(st, 3, f.kind, sizeof(f.kind));
-		ctext(st, 4, f.status, sizeof(f.status));
-		ctext(st, 5, f.address, sizeof(f.address));
-		ctext(st, 6, f.email, sizeof(f.email));
-		f.created_at = sqlite3_column_int64(st, 7);
-		if ((err = cb(arg, &f)) != TALAD_OK)
-			break;
-	}
-	done(st);
-	return r < 0 ? r : err;
+	return fulfilment_each(SQ(s), Q_FULFIL_LIST, "fulfilments", ARGS(P_TEXT(order_id)), cb,
+	                       arg);
 }
 
 static const struct store_ops sqlite_ops = {
