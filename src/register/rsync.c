@@ -291,8 +291,9 @@ int rsync_push(struct rsync *s, const struct rhttp_limits *lim, int64_t deadline
 	static const struct rhttp_limits defaults = RHTTP_LIMITS_DEFAULT;
 	struct rhttp_limits l = lim ? *lim : defaults;
 	/* After an answer that acknowledged less than we hold as sent (the back
-	 * office lost data, a restore from backup), resend from there: the
-	 * outbox keeps every row, and a resend is always safe. */
+	 * office lost data, a restore from backup), every row from there is
+	 * sent again, acknowledged here or not: the outbox keeps every row, and
+	 * a resend is always safe. */
 	bool resending = false;
 	struct batch cur, next = {0};
 	struct answer ans = {0};
@@ -323,8 +324,8 @@ int rsync_push(struct rsync *s, const struct rhttp_limits *lim, int64_t deadline
 			struct rsync_result scratch;
 			rsync_result_init(&scratch);
 			pending -= (int64_t)cur.n_pending;
-			ahead = batch_read(s, true, cur.last, pending < 0 ? 0 : pending, &next,
-			                   &scratch) == TALAD_OK;
+			ahead = batch_read(s, !resending, cur.last, pending < 0 ? 0 : pending,
+			                   &next, &scratch) == TALAD_OK;
 		}
 		flight_wait(&f);
 		take_answer_info(res, &f.r);
@@ -349,11 +350,10 @@ int rsync_push(struct rsync *s, const struct rhttp_limits *lim, int64_t deadline
 		int64_t acked = ans.acked, first = cur.first, last = cur.last;
 		batch_release(&cur);
 		if (acked >= last) {
-			resending = false;
 			if (!ahead) {
 				rc = answer_record(s, &ans, res);
 				if (rc == TALAD_OK)
-					rc = batch_read(s, true, last, -1, &cur, res);
+					rc = batch_read(s, !resending, last, -1, &cur, res);
 				continue;
 			}
 			cur = next;
