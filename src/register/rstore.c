@@ -131,6 +131,8 @@ static const char *const migrations[] = {
     " order_id TEXT REFERENCES orders (id));"
     "CREATE INDEX outbox_pending ON outbox (seq) WHERE status = 'pending';"
     "CREATE INDEX outbox_order ON outbox (order_id);",
+    /* 1 -> 2: the back office's discount limit (NULL: it sent none) */
+    "ALTER TABLE shop ADD COLUMN discount_limit_ppm INTEGER;",
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 _Static_assert(NMIGRATIONS == RSTORE_SCHEMA_VERSION, "one migration per schema version");
@@ -231,11 +233,11 @@ static const char *const query_sql[Q_COUNT] = {
         " location_name = ?5, shop_name = ?6, cursor = ?7 WHERE id = 1 AND register_id = ?1",
     [Q_CURSOR_PUT] = "UPDATE pairing SET cursor = max(cursor, ?1) WHERE id = 1",
     [Q_SHOP_GET] = "SELECT name, currency, tax_rate_ppm, tax_included, tax_rounding,"
-                   " cash_increment, tax_id, address, receipt_footer, promptpay_id"
-                   " FROM shop WHERE id = 1",
+                   " cash_increment, tax_id, address, receipt_footer, promptpay_id,"
+                   " discount_limit_ppm FROM shop WHERE id = 1",
     [Q_SHOP_PUT] = "INSERT OR REPLACE INTO shop (id, name, currency, tax_rate_ppm, tax_included,"
-                   " tax_rounding, cash_increment, tax_id, address, receipt_footer, promptpay_id)"
-                   " VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                   " tax_rounding, cash_increment, tax_id, address, receipt_footer, promptpay_id,"
+                   " discount_limit_ppm) VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     [Q_SHOP_NAME_PUT] = "UPDATE pairing SET shop_name = ?1 WHERE id = 1",
     [Q_FIND_BARCODE] = "SELECT " VARIANT_COLS "WHERE v.barcode = ?1 ORDER BY v.rowid LIMIT 1",
     [Q_FIND_SKU] = "SELECT " VARIANT_COLS "WHERE v.sku = ?1 ORDER BY v.rowid LIMIT 1",
@@ -744,6 +746,8 @@ int rstore_get_shop(struct rstore *st, struct rstore_shop *out)
 		copy_cut(out->address, sizeof(out->address), col_text(s, 7));
 		copy_cut(out->receipt_footer, sizeof(out->receipt_footer), col_text(s, 8));
 		copy_cut(out->promptpay_id, sizeof(out->promptpay_id), col_text(s, 9));
+		out->has_discount_limit = sqlite3_column_type(s, 10) != SQLITE_NULL;
+		out->discount_limit_ppm = sqlite3_column_int64(s, 10);
 	} else if (rc == SQLITE_DONE) {
 		ret = TALAD_ENOTFOUND;
 	} else {
@@ -1321,7 +1325,7 @@ static int put_shop(struct applier *a, const json_t *sh)
 {
 	char name[RSTORE_NAME_MAX], currency[8], rounding[16], tax_id[64];
 	char address[RSTORE_TEXT_MAX], footer[RSTORE_TEXT_MAX], promptpay[64];
-	int64_t rate, increment;
+	int64_t rate, increment, limit = -1;
 	bool included;
 	enum tax_rounding r;
 	struct currency cur;
@@ -1367,6 +1371,10 @@ static int put_shop(struct applier *a, const json_t *sh)
 	if (rc == TALAD_OK)
 		rc = jtext(sh, "promptpay_id", J_NULLABLE | J_CUT, promptpay, sizeof(promptpay),
 		           err, el);
+	/* Absent from an older back office: the till keeps its own default. */
+	const json_t *dl = json_object_get(sh, "discount_limit_ppm");
+	if (rc == TALAD_OK && dl && !json_is_null(dl))
+		rc = jint(sh, "discount_limit_ppm", 0, TAX_PPM_ONE, &limit, err, el);
 	if (rc)
 		return rc;
 	sqlite3_stmt *s;
@@ -1383,6 +1391,10 @@ static int put_shop(struct applier *a, const json_t *sh)
 	sqlite3_bind_text(s, 8, address, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 9, footer, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 10, promptpay, -1, SQLITE_STATIC);
+	if (limit >= 0)
+		sqlite3_bind_int64(s, 11, limit);
+	else
+		sqlite3_bind_null(s, 11);
 	rc = run(a->st, s, err, el, "store the shop settings");
 	if (rc)
 		return rc;

@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #define RSTORE_DB_NAME        "register.db"
-#define RSTORE_SCHEMA_VERSION 1
+#define RSTORE_SCHEMA_VERSION 2
 #define RSTORE_ID_MAX         64 /* server ids (product, staff, method), with the NUL */
 #define RSTORE_URL_MAX        512
 #define RSTORE_NAME_MAX       128
@@ -99,6 +99,10 @@ struct rstore_shop {
 	char address[RSTORE_TEXT_MAX];
 	char receipt_footer[RSTORE_TEXT_MAX];
 	char promptpay_id[64];
+	/* Discounts above this share (millionths) need a manager's PIN at the
+	   till; has_discount_limit is false when the back office sent none. */
+	bool has_discount_limit;
+	int64_t discount_limit_ppm;
 };
 
 /* TALAD_OK, or TALAD_ENOTFOUND before the first snapshot. Over-long texts

@@ -52,15 +52,16 @@ static void lower_ascii(char *s)
 
 static json_t *shop_json(const struct st_shop *s)
 {
-	char rate[TAX_RATE_STRLEN], inc[MONEY_STRLEN];
+	char rate[TAX_RATE_STRLEN], inc[MONEY_STRLEN], limit[TAX_RATE_STRLEN];
 	tax_rate_format(s->tax_rate_ppm, rate);
 	money_format(s->cash_increment, s->exponent, inc);
-	return json_pack("{s:s, s:s, s:s, s:b, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "name", s->name,
-	                 "currency", s->currency, "tax_rate", rate, "tax_included", s->tax_included,
-	                 "tax_rounding", tax_rounding_name(s->tax_rounding), "cash_increment", inc,
-	                 "tax_id", s->tax_id, "address", s->address, "receipt_header",
-	                 s->receipt_header, "receipt_footer", s->receipt_footer, "promptpay_id",
-	                 s->promptpay_id);
+	tax_rate_format(s->discount_limit_ppm, limit);
+	return json_pack("{s:s, s:s, s:s, s:b, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "name",
+	                 s->name, "currency", s->currency, "tax_rate", rate, "tax_included",
+	                 s->tax_included, "tax_rounding", tax_rounding_name(s->tax_rounding),
+	                 "cash_increment", inc, "tax_id", s->tax_id, "address", s->address,
+	                 "receipt_header", s->receipt_header, "receipt_footer", s->receipt_footer,
+	                 "promptpay_id", s->promptpay_id, "discount_limit", limit);
 }
 
 void api_shop_get(struct api_req *r)
@@ -82,10 +83,10 @@ static bool promptpay_ok(const char *s)
 /* Applies the fields present in body to s: TALAD_OK or EINVAL with e. */
 static int shop_apply(const json_t *body, struct st_shop *s, struct jerr *e)
 {
-	static const char *const keys[] = {"name",           "currency",     "tax_rate",
-	                                   "tax_included",   "tax_rounding", "cash_increment",
-	                                   "tax_id",         "address",      "receipt_header",
-	                                   "receipt_footer", "promptpay_id", NULL};
+	static const char *const keys[] = {
+	    "name",           "currency",       "tax_rate", "tax_included",   "tax_rounding",
+	    "cash_increment", "tax_id",         "address",  "receipt_header", "receipt_footer",
+	    "promptpay_id",   "discount_limit", NULL};
 	const char *v;
 	bool present;
 	int rc;
@@ -140,6 +141,12 @@ static int shop_apply(const json_t *body, struct st_shop *s, struct jerr *e)
 		    "must be empty or 10, 13 or 15 digits (phone, tax id, e-wallet)");
 	if (v)
 		strlcpy_t(s->promptpay_id, v, sizeof(s->promptpay_id));
+	/* A percentage as the tax rate is written: "10", "12.5". */
+	if ((rc = jfield_str(body, "discount_limit", "", false, 1, TAX_RATE_STRLEN - 1, &v, e)))
+		return rc;
+	if (v && tax_rate_parse(v, &s->discount_limit_ppm) != TALAD_OK)
+		return jfield_fail(e, "", "discount_limit",
+		                   "must be a percentage from 0 to 100 such as \"10\"");
 	return TALAD_OK;
 }
 

@@ -46,6 +46,7 @@ void api_w_shop(struct jsonw *w, const struct st_shop *s)
 	jsonw_kstr(w, "receipt_header", s->receipt_header);
 	jsonw_kstr(w, "receipt_footer", s->receipt_footer);
 	jsonw_kstr(w, "promptpay_id", s->promptpay_id);
+	jsonw_kint(w, "discount_limit_ppm", s->discount_limit_ppm);
 	jsonw_obj_end(w);
 }
 

@@ -176,6 +176,7 @@ void demodata_shop(struct st_shop *s)
 	strlcpy_t(s->receipt_header, "ตลาดเดโม", sizeof(s->receipt_header));
 	strlcpy_t(s->receipt_footer, "ขอบคุณที่อุดหนุน / Thank you", sizeof(s->receipt_footer));
 	strlcpy_t(s->promptpay_id, "0812345678", sizeof(s->promptpay_id));
+	s->discount_limit_ppm = ST_DISCOUNT_LIMIT_DEFAULT;
 }
 
 /* 885 + 1234 + a five-digit item number + the GS1 check digit. */

@@ -58,6 +58,7 @@ static int make_dirs(const char *dir, char *err, size_t errlen)
 static int check(const struct shopinit *in, struct st_shop *shop, char *err, size_t errlen)
 {
 	memset(shop, 0, sizeof(*shop));
+	shop->discount_limit_ppm = ST_DISCOUNT_LIMIT_DEFAULT;
 	if (in->demo) {
 		demodata_shop(shop);
 		return TALAD_OK;

@@ -23,6 +23,8 @@
 #define ST_PROMPTPAY_MAX 32
 #define ST_TAXID_MAX     32
 #define ST_VARIANTS_MAX  100 /* variants on one product */
+/* Discounts above this share need a manager's PIN at the till: 10 %. */
+#define ST_DISCOUNT_LIMIT_DEFAULT 100000
 
 /* Shop settings: one row. Amounts in minor units of the currency. */
 struct st_shop {
@@ -38,6 +40,7 @@ struct st_shop {
 	char receipt_header[ST_TEXT_MAX];
 	char receipt_footer[ST_TEXT_MAX];
 	char promptpay_id[ST_PROMPTPAY_MAX];
+	int64_t discount_limit_ppm; /* millionths; above it a discount needs a manager */
 };
 
 struct st_location {

@@ -113,6 +113,10 @@ static const char *const migrations[] = {
     " order_id TEXT NOT NULL UNIQUE, kind TEXT NOT NULL CHECK (kind IN ('shipping')),"
     " status TEXT NOT NULL CHECK (status IN ('unfulfilled', 'fulfilled')),"
     " address TEXT NOT NULL, email TEXT, created_at INTEGER NOT NULL);",
+    /* 4: the shop's discount limit for the tills (a manager's PIN above it),
+       10 % for shops set up before it existed. */
+    "ALTER TABLE shop ADD COLUMN discount_limit_ppm INTEGER NOT NULL DEFAULT 100000"
+    " CHECK (discount_limit_ppm BETWEEN 0 AND 1000000);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -207,7 +211,7 @@ enum {
 
 #define SHOP_COLS                                                                                  \
 	"name, currency, exponent, tax_rate_ppm, tax_included, tax_rounding, cash_increment, "     \
-	"tax_id, address, receipt_header, receipt_footer, promptpay_id"
+	"tax_id, address, receipt_header, receipt_footer, promptpay_id, discount_limit_ppm"
 #define STAFF_COLS    "id, name, email, role, password_hash, pin_hash, failed_logins, locked_until"
 #define REGISTER_COLS "id, name, code, location_id, last_seq, last_sync, pending, created_at"
 #define ORDER_COLS                                                                                 \
@@ -241,14 +245,15 @@ static const char *const sql[Q_COUNT] = {
                    "DO UPDATE SET value = excluded.value",
     [Q_SHOP_GET] = "SELECT " SHOP_COLS " FROM shop WHERE id = 1",
     [Q_SHOP_PUT] = "INSERT INTO shop (id, " SHOP_COLS ") VALUES "
-                   "(1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT (id) DO "
-                   "UPDATE SET name = excluded.name, currency = excluded.currency, "
+                   "(1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) ON CONFLICT (id) "
+                   "DO UPDATE SET name = excluded.name, currency = excluded.currency, "
                    "exponent = excluded.exponent, tax_rate_ppm = excluded.tax_rate_ppm, "
                    "tax_included = excluded.tax_included, tax_rounding = excluded.tax_rounding, "
                    "cash_increment = excluded.cash_increment, tax_id = excluded.tax_id, "
                    "address = excluded.address, receipt_header = excluded.receipt_header, "
                    "receipt_footer = excluded.receipt_footer, "
-                   "promptpay_id = excluded.promptpay_id",
+                   "promptpay_id = excluded.promptpay_id, "
+                   "discount_limit_ppm = excluded.discount_limit_ppm",
     [Q_LOCATION_ADD] = "INSERT INTO locations (id, name, created_at) VALUES (?1, ?2, ?3)",
     [Q_LOCATION_GET] = "SELECT id, name FROM locations WHERE id = ?1",
     [Q_LOCATION_LIST] = "SELECT id, name FROM locations ORDER BY rowid",
@@ -717,6 +722,7 @@ static void read_shop(sqlite3_stmt *st, struct st_shop *out)
 	ctext(st, 9, out->receipt_header, sizeof(out->receipt_header));
 	ctext(st, 10, out->receipt_footer, sizeof(out->receipt_footer));
 	ctext(st, 11, out->promptpay_id, sizeof(out->promptpay_id));
+	out->discount_limit_ppm = cint(st, 12);
 }
 ROW_ONE(shop, struct st_shop, read_shop)
 
@@ -733,7 +739,7 @@ static int sq_shop_put(struct store *s, const struct st_shop *shop)
 	                P_TEXT(shop->tax_rounding == TAX_ROUND_ORDER ? "order" : "line"),
 	                P_INT(shop->cash_increment), P_TEXT(shop->tax_id), P_TEXT(shop->address),
 	                P_TEXT(shop->receipt_header), P_TEXT(shop->receipt_footer),
-	                P_TEXT(shop->promptpay_id)));
+	                P_TEXT(shop->promptpay_id), P_INT(shop->discount_limit_ppm)));
 }
 
 static void read_location(sqlite3_stmt *st, struct st_location *l)
