@@ -193,7 +193,7 @@ static int authorize_one(struct rpay *p, struct rpay_auth *a, struct payment *pm
 		else if (pm->kind == TENDER_CARD)
 			snprintf(decline->what, sizeof(decline->what), "card");
 		else
-			snprintf(decline->what, sizeof(decline->what), "gift card %s", pm->name);
+			snprintf(decline->what, sizeof(decline->what), "gift card %.53s", pm->name);
 		rhttp_response_release(&r);
 		return TALAD_EREFUSED;
 	}
@@ -299,6 +299,116 @@ int rpay_authorize(struct rpay *p, const char *order_id, struct settlement *s,
 void rpay_committed(struct rpay *p)
 {
 	drop_journal(p);
+}
+
+size_t rpay_open_count(const struct rpay *p)
+{
+	size_t n = 0;
+	for (size_t i = 0; p && i < p->n; i++)
+		if (p->auths[i].asked)
+			n++;
+	return n;
+}
+
+/* The journal rewritten for the authorizations p holds now, or removed with
+ * the last one; when the rewrite fails the previous file stays, naming more
+ * than needed, which costs recovery a void too many and nothing else. */
+static int rewrite_journal(struct rpay *p, char *err, size_t errlen)
+{
+	if (p->n == 0) {
+		drop_journal(p);
+		return TALAD_OK;
+	}
+	int rc = write_journal(p, err, errlen);
+	if (rc)
+		snprintf(p->journal, sizeof(p->journal), "%s/%s.json", p->dir, p->order_id);
+	return rc;
+}
+
+static void forget(struct rpay *p, size_t i)
+{
+	memmove(&p->auths[i], &p->auths[i + 1], (p->n - i - 1) * sizeof(p->auths[0]));
+	p->n--;
+}
+
+int rpay_authorize_one(struct rpay *p, const char *order_id, struct payment *pm,
+                       const struct card_reader *reader, char id[UUID_STRLEN + 1],
+                       struct rpay_decline *decline, char *err, size_t errlen)
+{
+	int rc;
+
+	memset(decline, 0, sizeof(*decline));
+	if (!backoffice(pm->kind)) {
+		seterr(err, errlen, "only card and gift card payments are authorized");
+		return TALAD_EINVAL;
+	}
+	if (rpay_open_count(p) > 0 && strcmp(p->order_id, order_id)) {
+		seterr(err, errlen, "the authorizations of sale %s are still open", p->order_id);
+		return TALAD_ESTATE;
+	}
+	/* Those never sent or voided since need no journal entry. */
+	for (size_t i = p->n; i-- > 0;)
+		if (!p->auths[i].asked)
+			forget(p, i);
+	if (p->n >= TENDER_MAX) {
+		seterr(err, errlen, "at most %d card and gift card payments on one sale",
+		       TENDER_MAX);
+		return TALAD_EINVAL;
+	}
+	strlcpy_t(p->order_id, order_id, sizeof(p->order_id));
+	struct rpay_auth *a = &p->auths[p->n++];
+	memset(a, 0, sizeof(*a));
+	uuid_v7(a->id);
+	a->index = p->n - 1;
+	/* In the journal before the request: a till killed from here on
+	   leaves it behind for rpay_recover. */
+	if ((rc = rewrite_journal(p, err, errlen))) {
+		p->n--;
+		return rc;
+	}
+	rc = authorize_one(p, a, pm, reader, decline, err, errlen);
+	if (rc == TALAD_OK) {
+		strlcpy_t(id, a->id, UUID_STRLEN + 1);
+		return TALAD_OK;
+	}
+	/* A decline holds nothing; anything else may have (a lost answer). */
+	if (rc != TALAD_EREFUSED && a->asked) {
+		int v = void_one(&p->http, a->id, VOID_TOTAL_MS);
+		if (v != TALAD_OK) {
+			size_t used = err ? strlen(err) : 0;
+			if (err && used < errlen)
+				snprintf(
+				    err + used, errlen - used,
+				    "; authorization %s could not be voided now (the back office"
+				    " releases it by itself)",
+				    a->id);
+			return rc; /* kept: rpay_void_all or rpay_recover tries again */
+		}
+	}
+	forget(p, p->n - 1);
+	rewrite_journal(p, NULL, 0);
+	return rc;
+}
+
+int rpay_void_one(struct rpay *p, const char *id, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		struct rpay_auth *a = &p->auths[i];
+		if (strcmp(a->id, id))
+			continue;
+		if (a->asked) {
+			int rc = void_one(&p->http, a->id, VOID_TOTAL_MS);
+			if (rc) {
+				seterr(err, errlen, "authorization %s could not be voided now: %s",
+				       a->id, talad_strerror(rc));
+				return rc;
+			}
+		}
+		forget(p, i);
+		rewrite_journal(p, NULL, 0);
+		return TALAD_OK;
+	}
+	return TALAD_OK;
 }
 
 /* Voids what one journal names, unless its sale committed or is still

@@ -74,6 +74,31 @@ int rpay_void_all(struct rpay *p, char *err, size_t errlen);
 /* The sale was committed: its journal is no longer needed. */
 void rpay_committed(struct rpay *p);
 
+/* The till takes the card and gift card payments of a split sale one at a
+ * time, as the customer hands them over, rather than all at the end as
+ * `talad sell` does; the two calls below are that way of using the same
+ * requests and journal. */
+
+/* Authorizes one more card or gift card payment pm of the sale order_id,
+ * keeping what earlier calls approved for it (all go into the journal
+ * before the request). p must hold no other sale's open authorizations
+ * (TALAD_ESTATE otherwise). On approval pm is filled as by rpay_authorize
+ * and the authorization's id copied to id. Otherwise this one alone is
+ * voided when it may exist, the others stay approved, and the codes are
+ * rpay_authorize's. */
+int rpay_authorize_one(struct rpay *p, const char *order_id, struct payment *pm,
+                       const struct card_reader *reader, char id[UUID_STRLEN + 1],
+                       struct rpay_decline *decline, char *err, size_t errlen);
+
+/* Voids one authorization of the sale (the cashier took the payment back)
+ * and forgets it; the journal then names the others, or is removed. TALAD_OK
+ * also for an id p does not hold; otherwise the error, and it stays. */
+int rpay_void_one(struct rpay *p, const char *id, char *err, size_t errlen);
+
+/* How many authorizations p holds that may exist on the back office: those
+ * its sale must commit or void. */
+size_t rpay_open_count(const struct rpay *p);
+
 /* Voids the authorizations of sales in flight that never committed: those
  * journals in home whose order is not in the store and whose process is gone
  * (or older than RPAY_ORPHAN_AGE_MS). Quietly keeps what cannot be voided
