@@ -393,6 +393,8 @@ int till_sync_now(struct till *t)
 		         res.pushed.applied + res.pushed.duplicate, res.pulled,
 		         res.snapshot ? " (fresh catalog)" : "", (long long)res.pending);
 		till_reload(t);
+		/* As `talad sync` does: what killed sales left authorized. */
+		till_pay_recover(t, true);
 	} else if (rc == TALAD_EOFFLINE || rc == TALAD_ETIMEOUT || rc == TALAD_EBUSY) {
 		till_msg(t, TILL_MSG_ERROR,
 		         "sync failed: the back office cannot be reached (%s); sales are kept "
@@ -605,6 +607,7 @@ int till_main(struct regcli *cli)
 	start_worker(&t);
 	till_status_refresh(&t);
 	till_cart_restore(&t);
+	till_pay_recover(&t, true);
 
 	char duty[RSTORE_ID_MAX];
 	if (till_lock_get_duty(st, duty, sizeof(duty)) == TALAD_OK &&
@@ -614,6 +617,8 @@ int till_main(struct regcli *cli)
 		goto out;
 	till_sell(&t);
 out:
+	/* The cart is kept, but a card hold must not outlive the till. */
+	till_pay_abandon(&t);
 	endwin();
 	stop_worker(&sync);
 	pthread_cond_destroy(&sync.cond);

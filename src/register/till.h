@@ -47,6 +47,7 @@ struct till_key {
 };
 
 struct till_sync; /* the sync worker, as till.c holds it */
+struct rpay;      /* card and gift card authorizations (register/rpay.h) */
 
 struct till {
 	struct regcli *cli;
@@ -61,6 +62,12 @@ struct till {
 	struct till_status status;
 	int64_t status_at; /* monotonic ms of the last status refresh */
 	struct till_sync *sync;
+	/* The card and gift card authorizations of the sale in progress, NULL
+	   until its first one; voided unless the sale commits. */
+	struct rpay *pay;
+	bool recover_due;   /* a killed or abandoned sale left some not yet voided */
+	int64_t recover_at; /* monotonic ms of the next try */
+	bool test_gateway;  /* the back office's card gateway said it is the test one */
 	char msg[TILL_MSG_MAX];
 	enum till_msg_kind msg_kind;
 	bool quit;
@@ -180,6 +187,18 @@ void till_cart_restore(struct till *t);
 /* The pay screen for the current cart: returns true when the sale was
  * committed (the cart is then empty), false when the cashier went back. */
 bool till_pay(struct till *t);
+
+/* Voids the card and gift card authorizations that sales killed between
+ * authorization and commit (or abandoned while the back office could not be
+ * reached) left behind, through rpay_recover as `talad sync` does -- never
+ * while this till's own sale holds some. With force it runs now; otherwise
+ * only when something is due, the till is online and the last try is 30 s
+ * old. */
+void till_pay_recover(struct till *t, bool force);
+/* The sale in progress is given up (cart voided, till closing): its
+ * authorizations are voided now, or by till_pay_recover later when the back
+ * office cannot be reached (the message line says so). */
+void till_pay_abandon(struct till *t);
 
 /* Asks for an address and queues a receipt.email for a committed order
  * (sent by the back office; at once when online, when back online

@@ -76,6 +76,7 @@ json_t *till_cart_to_json(const struct till_cart *tc)
 
 	json_object_set_new(j, "version", json_integer(TILL_CART_VERSION));
 	json_object_set_new(j, "staff_id", opt_text(tc->staff_id));
+	json_object_set_new(j, "order_id", opt_text(tc->order_id));
 	for (size_t i = 0; i < tc->cart.nlines; i++) {
 		const struct cart_line *l = &tc->cart.lines[i];
 		json_t *lj = json_object();
@@ -99,6 +100,7 @@ json_t *till_cart_to_json(const struct till_cart *tc)
 		json_object_set_new(tj, "reference", opt_text(t->reference));
 		json_object_set_new(tj, "card_brand", opt_text(t->card_brand));
 		json_object_set_new(tj, "card_last4", opt_text(t->card_last4));
+		json_object_set_new(tj, "authorization", opt_text(t->auth_id));
 		json_array_append_new(tenders, tj);
 	}
 	json_object_set_new(j, "tenders", tenders);
@@ -219,8 +221,14 @@ static int read_tender(const json_t *tj, size_t i, struct till_tender *t, char *
 	    (rc = get_text(tj, "card_brand", t->card_brand, sizeof(t->card_brand), err, errlen,
 	                   where)) ||
 	    (rc = get_text(tj, "card_last4", t->card_last4, sizeof(t->card_last4), err, errlen,
-	                   where)))
+	                   where)) ||
+	    (rc =
+	         get_text(tj, "authorization", t->auth_id, sizeof(t->auth_id), err, errlen, where)))
 		return rc;
+	if (t->auth_id[0] && !uuid_valid(t->auth_id)) {
+		seterr(err, errlen, "saved cart: %sauthorization is not a uuid", where);
+		return TALAD_EINVAL;
+	}
 	if ((t->t.kind == TENDER_CUSTOM || t->t.kind == TENDER_GIFT_CARD) && !t->t.name[0]) {
 		seterr(err, errlen, "saved cart: %sname is missing", where);
 		return TALAD_EINVAL;
@@ -245,8 +253,13 @@ static int from_json(const json_t *j, struct till_cart *tc, char *err, size_t er
 		       (long long)version);
 		return TALAD_EINVAL;
 	}
-	if ((rc = get_text(j, "staff_id", tc->staff_id, sizeof(tc->staff_id), err, errlen, "")))
+	if ((rc = get_text(j, "staff_id", tc->staff_id, sizeof(tc->staff_id), err, errlen, "")) ||
+	    (rc = get_text(j, "order_id", tc->order_id, sizeof(tc->order_id), err, errlen, "")))
 		return rc;
+	if (tc->order_id[0] && !uuid_valid(tc->order_id)) {
+		seterr(err, errlen, "saved cart: order_id is not a uuid");
+		return TALAD_EINVAL;
+	}
 	json_t *lines = json_object_get(j, "lines");
 	if (!json_is_array(lines) || json_array_size(lines) > CART_MAX_LINES) {
 		seterr(err, errlen, "saved cart: lines is not an array of at most %d",

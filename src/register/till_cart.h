@@ -22,6 +22,7 @@ struct till_tender {
 	char reference[TENDER_REF_MAX]; /* a card authorisation, "" for none */
 	char card_brand[16];
 	char card_last4[5];
+	char auth_id[UUID_STRLEN + 1]; /* the back office's authorization (rpay), "" for none */
 };
 
 struct till_cart {
@@ -29,6 +30,9 @@ struct till_cart {
 	struct till_tender tenders[TENDER_MAX];
 	size_t ntenders;
 	char staff_id[RSTORE_ID_MAX]; /* who started the cart, "" when unknown */
+	/* The id the sale will be committed under, set when a card or gift
+	   card payment is authorized for it; "" until then. */
+	char order_id[UUID_STRLEN + 1];
 	/* Set just before the sale is committed: the receipt counter and the
 	   total then, so that a restart can tell whether the commit happened. */
 	bool paying;

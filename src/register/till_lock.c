@@ -4,6 +4,7 @@
 #include "register/till_lock.h"
 
 #include "common/err.h"
+#include "core/tax.h"
 
 #include <jansson.h>
 #include <sodium.h>
@@ -78,6 +79,20 @@ static bool pin_form_ok(const char *pin)
 bool till_lock_is_manager(const struct rstore_staff *m)
 {
 	return strcmp(m->role, "owner") == 0 || strcmp(m->role, "manager") == 0;
+}
+
+int64_t till_lock_discount_limit(struct rstore *st, const struct rstore_shop *shop)
+{
+	int64_t ppm = TILL_DISCOUNT_LIMIT_DEFAULT, mine;
+	char *v = NULL;
+	if (shop && shop->has_discount_limit && shop->discount_limit_ppm >= 0 &&
+	    shop->discount_limit_ppm <= TAX_PPM_ONE)
+		ppm = shop->discount_limit_ppm;
+	if (rstore_setting_get(st, TILL_DISCOUNT_LIMIT_KEY, &v) == TALAD_OK &&
+	    tax_rate_parse(v, &mine) == TALAD_OK && mine < ppm)
+		ppm = mine;
+	free(v);
+	return ppm;
 }
 
 int till_lock_check(struct rstore *st, const char *pin, bool manager_only, int64_t now,

@@ -58,4 +58,16 @@ int till_lock_set_duty(struct rstore *st, const char *staff_id);
 /* True for owner and manager, who may approve large discounts. */
 bool till_lock_is_manager(const struct rstore_staff *m);
 
+/* The discount limit: a line or order discount above this share needs a
+ * manager's or owner's PIN. */
+#define TILL_DISCOUNT_LIMIT_KEY     "till-discount-limit" /* percent, e.g. "5" */
+#define TILL_DISCOUNT_LIMIT_DEFAULT 100000 /* 10 %, until the back office sends one */
+
+/* The limit in millionths: the back office's (shop->discount_limit_ppm, the
+ * shop settings), TILL_DISCOUNT_LIMIT_DEFAULT when it sent none; the
+ * register setting TILL_DISCOUNT_LIMIT_KEY wins only when it is lower, so a
+ * register can be made stricter than the shop but never more lenient. An
+ * unreadable setting is ignored. */
+int64_t till_lock_discount_limit(struct rstore *st, const struct rstore_shop *shop);
+
 #endif

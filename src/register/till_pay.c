@@ -1,15 +1,19 @@
 /* The pay screen: cash with quick amounts and the change shown large, the
- * merchant's custom methods (PromptPay QR drawn on screen), card and gift
- * card only while the back office answers -- shown unavailable with the
- * reason otherwise -- and split payments. The sale is settled with
+ * merchant's custom methods (PromptPay QR drawn on screen, the cashier's
+ * confirmation recorded), card and gift card authorized by the back office
+ * through rpay as `talad sell` does -- shown unavailable with the reason
+ * while it cannot be reached -- and split payments. The sale is settled with
  * tender_settle and committed whole with rstore_commit_sale before the
- * receipt prints and the drawer opens, as `talad sell` does. */
+ * receipt prints and the drawer opens. */
 #include "register/till.h"
 
 #include "common/err.h"
 #include "common/timeutil.h"
 #include "common/xalloc.h"
 #include "core/receipt.h"
+#include "register/card_reader.h"
+#include "register/promptpay.h"
+#include "register/rpay.h"
 #include "register/rprint.h"
 #include "register/rsync.h"
 #include "register/till_qr.h"
@@ -20,11 +24,17 @@
 #include <string.h>
 #include <strings.h>
 
-#define METHODS_SHOWN 9
+#define METHODS_SHOWN     9
+#define RECOVER_RETRY_MS  30000
+#define GIFT_CODE_MIN     4
+#define GIFT_CODE_MAX     32
+#define TEST_GATEWAY_MARK "TEST GATEWAY"
 
 struct pay_view {
 	char **methods; /* the merchant's custom methods */
 	size_t nmethods;
+	const struct card_reader *reader; /* NULL when none is set up */
+	char reader_why[256];             /* why not, for the cashier */
 };
 
 static struct pay_view *view; /* for the redraw callbacks of prompts */
@@ -59,11 +69,18 @@ static const char *tender_label(const struct till_tender *tt, char *buf, size_t 
 	case TENDER_CASH:
 		return "Cash";
 	case TENDER_CARD:
-		snprintf(buf, len, "Card%s%s", tt->reference[0] ? " ref " : "", tt->reference);
+		if (tt->card_last4[0])
+			snprintf(buf, len, "%s ****%s", tt->card_brand[0] ? tt->card_brand : "card",
+			         tt->card_last4);
+		else
+			snprintf(buf, len, "Card");
 		return buf;
-	case TENDER_GIFT_CARD:
-		snprintf(buf, len, "Gift card %s", tt->t.name);
+	case TENDER_GIFT_CARD: {
+		/* The end of the code, as the receipt shows it. */
+		size_t n = strlen(tt->t.name);
+		snprintf(buf, len, "Gift ****%s", tt->t.name + (n > 4 ? n - 4 : 0));
 		return buf;
+	}
 	case TENDER_CUSTOM:
 		return tt->t.name;
 	}
@@ -114,21 +131,24 @@ static void draw_pay(struct till *t)
 		y = 10;
 	till_ui_text(y++, 2, t->cols - 4, TILL_LEFT, "Pay with:");
 	till_ui_text(y++, 4, t->cols - 6, TILL_LEFT, "c  Cash (works offline)");
-	attron(A_DIM);
 	if (t->status.online) {
-		till_ui_text(
-		    y++, 4, t->cols - 6, TILL_LEFT,
-		    "k  Card       not available yet: needs the back office's payment gateway");
-		till_ui_text(
-		    y++, 4, t->cols - 6, TILL_LEFT,
-		    "g  Gift card  not available yet: needs the back office's payment gateway");
+		if (v->reader)
+			till_ui_textf(
+			    y++, 4, t->cols - 6, TILL_LEFT, "k  Card       %s%s", v->reader->label,
+			    t->test_gateway ? "  (TEST GATEWAY: no real money moves)" : "");
+		else
+			till_ui_textf(y++, 4, t->cols - 6, TILL_LEFT, "k  Card       %s",
+			              v->reader_why);
+		till_ui_text(y++, 4, t->cols - 6, TILL_LEFT,
+		             "g  Gift card  the code, then the back office checks what it holds");
 	} else {
+		attron(A_DIM);
 		till_ui_textf(y++, 4, t->cols - 6, TILL_LEFT,
 		              "k  Card       UNAVAILABLE offline: %s", offline_reason(t));
 		till_ui_text(y++, 4, t->cols - 6, TILL_LEFT,
 		             "g  Gift card  UNAVAILABLE offline: it needs the back office");
+		attroff(A_DIM);
 	}
-	attroff(A_DIM);
 	for (size_t i = 0; i < v->nmethods && i < METHODS_SHOWN && y < t->rows - 5; i++)
 		till_ui_textf(y++, 4, t->cols - 6, TILL_LEFT, "%zu  %s", i + 1, v->methods[i]);
 	if (v->nmethods == 0 && y < t->rows - 5)
@@ -262,29 +282,37 @@ static bool ask_amount(struct till *t, const char *title, int64_t *amount)
 	}
 }
 
-/* A PromptPay QR for amount, until the cashier confirms or cancels. */
-static bool show_promptpay(struct till *t, int64_t amount)
+/* A PromptPay QR for amount, until the cashier confirms or cancels. The id
+ * is the register's promptpay-id, else the shop's (promptpay_id, as `talad
+ * sell` shows it); the reference the customer's app shows is recorded on
+ * the payment, PROMPTPAY_DEFAULT_REF when the cashier types none. True with
+ * ref (TENDER_REF_MAX bytes) filled when the payment arrived. */
+static bool show_promptpay(struct till *t, int64_t amount, char *ref)
 {
-	char payload[TILL_QR_PAYLOAD_MAX], err[256], a[MONEY_STRLEN];
+	char payload[TILL_QR_PAYLOAD_MAX], err[256], a[MONEY_STRLEN], id[64];
 	struct till_qr *qr = xcalloc(1, sizeof(*qr));
 	struct till_key k;
+	struct till_field f;
 	bool ok = false, have = false;
 
+	memset(&f, 0, sizeof(f));
+	promptpay_id(t->st, id, sizeof(id));
 	if (strcmp(t->cur.code, "THB") != 0)
 		snprintf(err, sizeof(err), "PromptPay takes baht only, the shop sells in %s",
 		         t->cur.code);
-	else if (!t->shop.promptpay_id[0])
+	else if (!id[0])
 		snprintf(err, sizeof(err),
-		         "no PromptPay id is set in the back office (shop "
-		         "settings)");
-	else if (till_qr_promptpay(t->shop.promptpay_id, amount, payload, err, sizeof(err)) ==
-	             TALAD_OK &&
+		         "no PromptPay id is set (the back office's shop settings, or talad config "
+		         "set %s ID)",
+		         PROMPTPAY_CONFIG_KEY);
+	else if (till_qr_promptpay(id, amount, payload, err, sizeof(err)) == TALAD_OK &&
 	         till_qr_encode(payload, qr, err, sizeof(err)) == TALAD_OK)
 		have = true;
 	till_ui_money(t, amount, a);
 	for (;;) {
 		erase();
-		till_draw_frame(t, "PROMPTPAY", "Enter: the payment arrived   Esc: cancel");
+		till_draw_frame(t, "PROMPTPAY",
+		                "type the reference, Enter: the payment arrived   Esc: cancel");
 		int side = qr->size + 4; /* a quiet zone of 2 modules */
 		int x0 = 1;
 		if (have && (side + 1) / 2 <= t->rows - 5 && side <= t->cols / 2 + 10) {
@@ -331,13 +359,16 @@ static bool show_promptpay(struct till *t, int64_t amount)
 			             "Enter when the payment shows as");
 			till_ui_text(9, tx, t->cols - tx - 1, TILL_LEFT,
 			             "received; Esc to cancel.");
-			till_ui_textf(11, tx, t->cols - tx - 1, TILL_LEFT, "to: %s",
-			              t->shop.promptpay_id);
+			till_ui_textf(11, tx, t->cols - tx - 1, TILL_LEFT, "to: %s", id);
 		} else {
 			till_ui_textf(5, tx, t->cols - tx - 1, TILL_LEFT, "No QR code: %s.", err);
 			till_ui_text(6, tx, t->cols - tx - 1, TILL_LEFT,
 			             "Enter if the customer paid another way; Esc to cancel.");
 		}
+		till_ui_text(13, tx, t->cols - tx - 1, TILL_LEFT,
+		             "Reference shown in the customer's app");
+		till_ui_text(14, tx, t->cols - tx - 1, TILL_LEFT, "(Enter for none):");
+		till_field_draw(&f, 15, tx, t->cols - tx - 2 < 40 ? t->cols - tx - 2 : 40);
 		till_draw_status(t);
 		refresh();
 		if (!till_getkey(t, &k))
@@ -347,20 +378,25 @@ static bool show_promptpay(struct till *t, int64_t amount)
 		if (!k.fn && k.ch == 27)
 			break;
 		if (!k.fn && k.ch == L'\r') {
+			char text[4 * TILL_INPUT_MAX + 1];
+			till_field_utf8(&f, text, sizeof(text));
+			if (!text[0]) {
+				snprintf(ref, TENDER_REF_MAX, "%s", PROMPTPAY_DEFAULT_REF);
+			} else if (!promptpay_ref_valid(text)) {
+				till_msg(t, TILL_MSG_ERROR,
+				         "a reference is at most %d characters of text",
+				         TENDER_REF_MAX - 1);
+				continue;
+			} else {
+				strlcpy_t(ref, text, TENDER_REF_MAX);
+			}
 			ok = true;
 			break;
 		}
+		till_field_key(&f, &k);
 	}
 	free(qr);
 	return ok;
-}
-
-static bool is_promptpay(const char *name)
-{
-	for (const char *p = name; *p; p++)
-		if (strncasecmp(p, "promptpay", 9) == 0)
-			return true;
-	return false;
 }
 
 /* Adds a payment and sees whether the sale is paid. Returns 1 when the
@@ -400,6 +436,88 @@ static int add_tender(struct till *t, const struct till_tender *tt, struct settl
 	return -1;
 }
 
+/* ---- card and gift card ---- */
+
+/* The authorizations of the sale in progress: opened with its first card or
+ * gift card payment, closed when it commits or is given up. */
+static int pay_open(struct till *t, char *err, size_t errlen)
+{
+	if (t->pay)
+		return TALAD_OK;
+	struct rpay *p = xcalloc(1, sizeof(*p));
+	int rc = rpay_init(p, t->st, t->cli->home, err, errlen);
+	if (rc) {
+		free(p);
+		return rc;
+	}
+	t->pay = p;
+	return TALAD_OK;
+}
+
+static void pay_close(struct till *t)
+{
+	if (!t->pay)
+		return;
+	rpay_release(t->pay);
+	free(t->pay);
+	t->pay = NULL;
+}
+
+/* Authorizations that back no payment entered (an answer lost, then a void
+ * that failed) are voided before the sale commits without them. */
+static void void_strays(struct till *t)
+{
+	if (!t->pay)
+		return;
+	for (size_t i = t->pay->n; i-- > 0;) {
+		char id[UUID_STRLEN + 1];
+		bool used = false;
+		memcpy(id, t->pay->auths[i].id, sizeof(id));
+		for (size_t k = 0; k < t->tc.ntenders && !used; k++)
+			used = !strcmp(t->tc.tenders[k].auth_id, id);
+		if (!used && rpay_void_one(t->pay, id, NULL, 0) != TALAD_OK)
+			t->recover_due = true;
+	}
+}
+
+void till_pay_recover(struct till *t, bool force)
+{
+	size_t voided = 0;
+
+	if (!force && (!t->recover_due || !t->status.online || time_mono_ms() < t->recover_at))
+		return;
+	/* The journal of this till's own sale in progress looks like a killed
+	   one's (the same process): left alone while it holds any. */
+	if (rpay_open_count(t->pay) > 0)
+		return;
+	int rc = rpay_recover(t->st, t->cli->home, &voided);
+	t->recover_due = rc != TALAD_OK;
+	t->recover_at = time_mono_ms() + RECOVER_RETRY_MS;
+	if (voided > 0 && !t->msg[0])
+		till_msg(t, TILL_MSG_OK,
+		         "%zu card or gift card authorization(s) of a sale that was not completed "
+		         "were voided: nothing is charged for them",
+		         voided);
+}
+
+void till_pay_abandon(struct till *t)
+{
+	char err[256];
+
+	if (!t->pay)
+		return;
+	if (rpay_open_count(t->pay) > 0 && rpay_void_all(t->pay, err, sizeof(err)) != TALAD_OK) {
+		t->recover_due = true;
+		till_msg(
+		    t, TILL_MSG_ERROR,
+		    "the card or gift card authorizations of this sale could not be voided now "
+		    "(%s): the till voids them when the back office answers again, or it "
+		    "releases them by itself",
+		    err);
+	}
+	pay_close(t);
+}
+
 /* Builds the order from the cart and settlement and commits it. */
 static int commit(struct till *t, const struct settlement *s, struct order *o, char *err,
                   size_t errlen)
@@ -413,6 +531,9 @@ static int commit(struct till *t, const struct settlement *s, struct order *o, c
 	if ((rc = cart_price(&o->cart, err, errlen)))
 		return rc;
 	snprintf(o->currency, sizeof(o->currency), "%s", t->cur.code);
+	/* Card and gift card payments were authorized for this id. */
+	if (uuid_valid(t->tc.order_id))
+		memcpy(o->id, t->tc.order_id, UUID_STRLEN + 1);
 	if (t->on_duty && uuid_valid(t->staff.id))
 		memcpy(o->staff_id, t->staff.id, UUID_STRLEN + 1);
 	o->settlement = *s;
@@ -444,6 +565,11 @@ static int commit(struct till *t, const struct settlement *s, struct order *o, c
 		t->tc.paying = false;
 		till_cart_save(t->st, &t->tc);
 		return rc;
+	}
+	if (t->pay) {
+		/* The order captures its authorizations when it arrives. */
+		rpay_committed(t->pay);
+		pay_close(t);
 	}
 	till_cart_reset(&t->tc);
 	t->tc.cart.tax = t->shop.tax;
@@ -525,12 +651,19 @@ static void draw_done(struct till *t)
 	size_t used = 0;
 	for (size_t i = 0; i < o->settlement.npayments && used < sizeof(paid); i++) {
 		const struct payment *pm = &o->settlement.payments[i];
+		char what[64];
 		till_ui_money(t, pm->amount, a);
-		int w = snprintf(paid + used, sizeof(paid) - used, "%s%s %s", i ? " + " : "",
-		                 pm->kind == TENDER_CASH   ? "cash"
-		                 : pm->kind == TENDER_CARD ? "card"
-		                                           : pm->name,
-		                 a);
+		if (pm->kind == TENDER_CARD && pm->card_last4[0])
+			snprintf(what, sizeof(what), "%s ****%s", pm->card_brand, pm->card_last4);
+		else if (pm->kind == TENDER_GIFT_CARD)
+			snprintf(what, sizeof(what), "gift card %s", pm->name);
+		else
+			snprintf(what, sizeof(what), "%s",
+			         pm->kind == TENDER_CASH   ? "cash"
+			         : pm->kind == TENDER_CARD ? "card"
+			                                   : pm->name);
+		int w =
+		    snprintf(paid + used, sizeof(paid) - used, "%s%s %s", i ? " + " : "", what, a);
 		if (w < 0)
 			break;
 		used += (size_t)w;
@@ -549,6 +682,18 @@ static void draw_done(struct till *t)
 	attroff(A_BOLD);
 	if (done_print[0])
 		till_ui_text(14, 2, t->cols - 4, TILL_LEFT, done_print);
+	/* Who holds the money, as the receipt says it (a test gateway says
+	   that no real money moved). */
+	int y = 15;
+	for (size_t i = 0; i < o->settlement.npayments && y < t->rows - 4; i++) {
+		const struct payment *pm = &o->settlement.payments[i];
+		if (pm->reference[0] && pm->kind != TENDER_CASH)
+			till_ui_textf(y++, 2, t->cols - 4, TILL_LEFT, "%s: %s",
+			              pm->kind == TENDER_CARD        ? "card"
+			              : pm->kind == TENDER_GIFT_CARD ? "gift card"
+			                                             : pm->name,
+			              pm->reference);
+	}
 }
 
 static void print_receipt(struct till *t, const struct order *o, bool after_sale)
@@ -623,15 +768,31 @@ static bool settle_and_commit(struct till *t, const struct settlement *s)
 {
 	struct order *o = xcalloc(1, sizeof(*o));
 	char err[512];
+	void_strays(t);
 	int rc = commit(t, s, o, err, sizeof(err));
 	if (rc != TALAD_OK) {
-		/* The last payment is taken back so the cashier can retry. */
-		till_msg(t, TILL_MSG_ERROR,
-		         "sale NOT saved (%s): nothing was recorded; press the payment key "
-		         "again",
-		         err);
-		if (t->tc.ntenders > 0)
-			t->tc.ntenders--;
+		/* The last payment is taken back so the cashier can retry; a card's
+		   authorization with it, or -- when that cannot be voided now --
+		   the payment stays, still approved, for the next try. */
+		const struct till_tender *last =
+		    t->tc.ntenders > 0 ? &t->tc.tenders[t->tc.ntenders - 1] : NULL;
+		char verr[256];
+		if (last && last->auth_id[0] && t->pay &&
+		    rpay_void_one(t->pay, last->auth_id, verr, sizeof(verr)) != TALAD_OK) {
+			till_msg(
+			    t, TILL_MSG_ERROR,
+			    "sale NOT saved (%s): nothing was recorded; the card payment stays "
+			    "entered (%s): Esc, then F5 completes the sale",
+			    err, verr);
+		} else {
+			till_msg(
+			    t, TILL_MSG_ERROR,
+			    "sale NOT saved (%s): nothing was recorded%s; press the payment key "
+			    "again",
+			    err, last && last->auth_id[0] ? " and the card was not charged" : "");
+			if (last)
+				t->tc.ntenders--;
+		}
 		till_cart_changed(t);
 		order_release(o);
 		free(o);
@@ -658,23 +819,226 @@ static void method_list(const struct pay_view *v, char *out, size_t len)
 	}
 }
 
-/* Card and gift card need the back office, as with `talad sell`: refused
- * offline, and -- until the back office has a payment gateway -- online
- * too, each time saying what still works. */
-static void refuse_backoffice(struct till *t, const char *what, const struct pay_view *v)
+/* Card and gift card need the back office, as with `talad sell`: while it
+ * cannot be reached they are refused, saying what still works. why (may be
+ * NULL) is the failed request's own message. */
+static void refuse_offline(struct till *t, enum tender_kind kind, const struct pay_view *v,
+                           const char *why)
 {
 	char methods[256];
 	method_list(v, methods, sizeof(methods));
-	if (!t->status.online)
-		till_msg(t, TILL_MSG_ERROR,
-		         "%s need the back office, which cannot be reached now: take cash or a "
-		         "custom method (%s); the sale syncs by itself later",
-		         what, methods);
+	till_msg(t, TILL_MSG_ERROR,
+	         "unavailable offline: %s payments need the back office; cash and %s still "
+	         "work%s%s%s",
+	         kind == TENDER_CARD ? "card" : "gift card", v->nmethods ? methods : "nothing else",
+	         why ? " (" : "", why ? why : "", why ? ")" : "");
+}
+
+/* A gift card code as the back office takes it: 4-32 of A-Z 0-9 and '-',
+ * any case (upper-cased in place). */
+static bool gift_code_ok(char *code)
+{
+	size_t n = strlen(code);
+	if (n < GIFT_CODE_MIN || n > GIFT_CODE_MAX)
+		return false;
+	for (char *p = code; *p; p++) {
+		if (*p >= 'a' && *p <= 'z')
+			*p = (char)(*p - 'a' + 'A');
+		if (!((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-'))
+			return false;
+	}
+	return true;
+}
+
+/* Whether tt can join the payments entered, checked before a card is
+ * authorized so that nothing is held for a payment the sale cannot take.
+ * False with the reason in err. */
+static bool tender_fits(const struct till *t, const struct till_tender *tt, char *err,
+                        size_t errlen)
+{
+	struct tender list[TENDER_MAX + 1];
+	struct settlement probe;
+	size_t n = t->tc.ntenders;
+
+	if (n >= TENDER_MAX) {
+		snprintf(err, errlen, "at most %d payments on one sale: remove one with x",
+		         TENDER_MAX);
+		return false;
+	}
+	for (size_t i = 0; i < n; i++)
+		list[i] = t->tc.tenders[i].t;
+	list[n] = tt->t;
+	if (tender_settle(t->tc.cart.total, list, n + 1, t->shop.cash_increment, &probe, err,
+	                  errlen) == TALAD_OK)
+		return true;
+	/* Short of the total is fine: the rest comes later. */
+	list[n + 1] = (struct tender){.kind = TENDER_CASH};
+	return n + 1 < TENDER_MAX &&
+	       tender_settle(t->tc.cart.total, list, n + 2, t->shop.cash_increment, &probe, NULL,
+	                     0) == TALAD_OK;
+}
+
+/* k and g: a card read by the card reader, or a gift card by its code, for
+ * an amount; authorized at once by the back office (rpay, the requests of
+ * `talad sell`) under the sale's order id. Approved: the payment is entered
+ * with its reference and brand and last four (or the code). Declined: the
+ * reason, nothing entered. Returns as add_tender does, -1 for anything not
+ * entered. */
+static int take_authorized(struct till *t, enum tender_kind kind, const struct pay_view *v,
+                           struct settlement *s)
+{
+	const char *what = kind == TENDER_CARD ? "card" : "gift card";
+	char err[512], code[4 * TILL_INPUT_MAX + 1] = "", a[MONEY_STRLEN];
+	struct till_tender tt;
+	int64_t amount;
+
+	if (!t->status.online) {
+		refuse_offline(t, kind, v, NULL);
+		return -1;
+	}
+	if (kind == TENDER_CARD && !v->reader) {
+		till_msg(t, TILL_MSG_ERROR, "card payments: %s", v->reader_why);
+		return -1;
+	}
+	if (kind == TENDER_GIFT_CARD) {
+		struct till_field f;
+		memset(&f, 0, sizeof(f));
+		if (!till_prompt(t, redraw_pay, "Gift card", "Gift card code:",
+		                 "as printed on the card; the back office checks what it holds", &f,
+		                 code, sizeof(code)))
+			return -1;
+		if (!gift_code_ok(code)) {
+			till_msg(
+			    t, TILL_MSG_ERROR,
+			    "'%s' is not a gift card code: %d to %d letters, digits and dashes",
+			    code, GIFT_CODE_MIN, GIFT_CODE_MAX);
+			return -1;
+		}
+	}
+	if (!ask_amount(t, kind == TENDER_CARD ? "Card" : "Gift card", &amount))
+		return -1;
+	memset(&tt, 0, sizeof(tt));
+	tt.t.kind = kind;
+	tt.t.has_amount = true;
+	tt.t.amount = amount;
+	strlcpy_t(tt.t.name, code, sizeof(tt.t.name));
+	if (!tender_fits(t, &tt, err, sizeof(err))) {
+		till_msg(t, TILL_MSG_ERROR, "payment not taken: %s", err);
+		return -1;
+	}
+	if (pay_open(t, err, sizeof(err)) != TALAD_OK) {
+		till_msg(t, TILL_MSG_ERROR, "%s payments: %s", what, err);
+		return -1;
+	}
+	/* Before this sale's first authorization, as `talad sell` does: what a
+	   killed sale left is voided (never this sale's own). */
+	till_pay_recover(t, true);
+	if (!t->tc.order_id[0]) {
+		uuid_v7(t->tc.order_id);
+		till_cart_changed(t);
+	}
+
+	till_ui_money(t, amount, a);
+	draw_pay(t);
+	int w = t->cols - 8 < 70 ? t->cols - 8 : 70;
+	int y = (t->rows - 2 - 6) / 2, x = (t->cols - w) / 2;
+	till_ui_box(y, x, 6, w, kind == TENDER_CARD ? "Card" : "Gift card");
+	if (kind == TENDER_CARD)
+		till_ui_textf(y + 2, x + 2, w - 4, TILL_LEFT, "Present the card to the %s...",
+		              v->reader->label);
 	else
+		till_ui_textf(y + 2, x + 2, w - 4, TILL_LEFT, "Gift card %s", code);
+	till_ui_textf(y + 3, x + 2, w - 4, TILL_LEFT, "authorizing %s %s with the back office",
+	              t->cur.code, a);
+	till_draw_status(t);
+	refresh();
+
+	struct payment pm;
+	struct rpay_decline dec;
+	char auth_id[UUID_STRLEN + 1];
+	memset(&pm, 0, sizeof(pm));
+	pm.kind = kind;
+	pm.amount = pm.tendered = amount;
+	strlcpy_t(pm.name, code, sizeof(pm.name));
+	err[0] = '\0';
+	int rc =
+	    rpay_authorize_one(t->pay, t->tc.order_id, &pm, kind == TENDER_CARD ? v->reader : NULL,
+	                       auth_id, &dec, err, sizeof(err));
+	if (rc == TALAD_EREFUSED) {
 		till_msg(t, TILL_MSG_ERROR,
-		         "%s are not available yet: they come with the payment gateway of the "
-		         "back office, which is not built; take cash or a custom method (%s)",
-		         what, methods);
+		         "%s declined: %s (%s); nothing was entered or charged: take another card "
+		         "or another method",
+		         what,
+		         dec.message[0] ? dec.message
+		         : dec.code[0]  ? dec.code
+		                        : "declined",
+		         dec.what);
+		return -1;
+	}
+	if (rhttp_retryable(rc)) {
+		refuse_offline(t, kind, v, err);
+		till_sync_kick(t);
+		return -1;
+	}
+	if (rc) {
+		till_msg(t, TILL_MSG_ERROR, "%s payment not taken: %s; nothing was charged", what,
+		         err[0] ? err : talad_strerror(rc));
+		return -1;
+	}
+
+	snprintf(tt.reference, sizeof(tt.reference), "%s", pm.reference);
+	snprintf(tt.card_brand, sizeof(tt.card_brand), "%s", pm.card_brand);
+	snprintf(tt.card_last4, sizeof(tt.card_last4), "%s", pm.card_last4);
+	snprintf(tt.t.name, sizeof(tt.t.name), "%s", pm.name);
+	memcpy(tt.auth_id, auth_id, sizeof(tt.auth_id));
+	if (!strncmp(pm.reference, TEST_GATEWAY_MARK, strlen(TEST_GATEWAY_MARK)))
+		t->test_gateway = true;
+	int got = add_tender(t, &tt, s);
+	if (got < 0) {
+		/* Checked above, so not expected: nothing may stay held for it. */
+		char verr[256];
+		if (rpay_void_one(t->pay, auth_id, verr, sizeof(verr)) != TALAD_OK)
+			t->recover_due = true;
+		return -1;
+	}
+	char label[64];
+	tender_label(&tt, label, sizeof(label));
+	if (got == 0) {
+		till_ui_money(t, still_due(t), a);
+		till_msg(t, TILL_MSG_OK, "%s approved: %s; still due %s", label, pm.reference, a);
+	}
+	return got;
+}
+
+/* x: the last payment taken back; a card's authorization voided first, and
+ * while that cannot be done the payment stays (nothing may stay held for a
+ * payment the sale no longer has). */
+static void remove_last(struct till *t)
+{
+	char err[256];
+
+	if (t->tc.ntenders == 0) {
+		till_msg(t, TILL_MSG_ERROR, "no payment entered yet");
+		return;
+	}
+	const struct till_tender *last = &t->tc.tenders[t->tc.ntenders - 1];
+	bool authorized = last->auth_id[0] != '\0';
+	if (authorized && t->pay &&
+	    rpay_void_one(t->pay, last->auth_id, err, sizeof(err)) != TALAD_OK) {
+		till_msg(t, TILL_MSG_ERROR,
+		         "the %s payment stays: %s; try again when the back office answers, or "
+		         "finish the sale with it",
+		         last->t.kind == TENDER_CARD ? "card" : "gift card", err);
+		return;
+	}
+	t->tc.ntenders--;
+	till_cart_changed(t);
+	if (authorized)
+		till_msg(t, TILL_MSG_OK,
+		         "last payment removed and its authorization voided: nothing is charged");
+	else
+		till_msg(t, TILL_MSG_OK,
+		         "last payment removed: give back anything already taken for it");
 }
 
 bool till_pay(struct till *t)
@@ -686,6 +1050,8 @@ bool till_pay(struct till *t)
 	memset(&v, 0, sizeof(v));
 	if (rstore_payment_methods(t->st, &v.methods, &v.nmethods) != TALAD_OK)
 		till_msg(t, TILL_MSG_ERROR, "cannot read the custom payment methods");
+	if (card_reader_open(t->st, &v.reader, v.reader_why, sizeof(v.reader_why)) != TALAD_OK)
+		v.reader = NULL;
 	view = &v;
 	if (cart_price(&t->tc.cart, err, sizeof(err)) != TALAD_OK) {
 		till_msg(t, TILL_MSG_ERROR, "cannot price the cart: %s", err);
@@ -742,18 +1108,11 @@ bool till_pay(struct till *t)
 			break;
 		case L'k':
 		case L'g':
-			refuse_backoffice(t, k.ch == L'k' ? "card payments" : "gift card payments",
-			                  &v);
-			continue;
+			got = take_authorized(t, k.ch == L'k' ? TENDER_CARD : TENDER_GIFT_CARD, &v,
+			                      &s);
+			break;
 		case L'x':
-			if (t->tc.ntenders == 0) {
-				till_msg(t, TILL_MSG_ERROR, "no payment entered yet");
-				continue;
-			}
-			t->tc.ntenders--;
-			till_cart_changed(t);
-			till_msg(t, TILL_MSG_OK,
-			         "last payment removed: give back anything already taken for it");
+			remove_last(t);
 			continue;
 		default:
 			if (k.ch >= L'1' && k.ch <= L'9') {
@@ -767,7 +1126,8 @@ bool till_pay(struct till *t)
 				}
 				if (!ask_amount(t, v.methods[i], &amount))
 					continue;
-				if (is_promptpay(v.methods[i]) && !show_promptpay(t, amount))
+				if (promptpay_method(v.methods[i]) &&
+				    !show_promptpay(t, amount, tt.reference))
 					continue;
 				tt.t.kind = TENDER_CUSTOM;
 				snprintf(tt.t.name, sizeof(tt.t.name), "%s", v.methods[i]);

@@ -19,10 +19,8 @@
 #include <string.h>
 #include <wctype.h>
 
-#define DISCOUNT_LIMIT_KEY     "till-discount-limit"
-#define DISCOUNT_LIMIT_DEFAULT 100000 /* 10 %, in millionths */
-#define SEARCH_MAX             50
-#define SCANNER_GAP_MS         30 /* keys closer than this come from a scanner */
+#define SEARCH_MAX     50
+#define SCANNER_GAP_MS 30 /* keys closer than this come from a scanner */
 
 static struct till_field code_field;
 
@@ -72,10 +70,36 @@ void till_cart_restore(struct till *t)
 		}
 		t->tc.paying = false;
 	}
+	/* Card and gift card payments do not survive the till: their
+	   authorizations belonged to the process that died, and recovery
+	   voids them (till_pay_recover, at start). */
+	char dropped[256] = "";
+	size_t used = 0, kept = 0;
+	for (size_t i = 0; i < t->tc.ntenders; i++) {
+		const struct till_tender *tt = &t->tc.tenders[i];
+		if (!tender_needs_backoffice(tt->t.kind)) {
+			t->tc.tenders[kept++] = *tt;
+			continue;
+		}
+		char a[MONEY_STRLEN];
+		till_ui_money(t, tt->t.amount, a);
+		int w =
+		    snprintf(dropped + used, sizeof(dropped) - used, "%s%s %s", used ? ", " : "",
+		             tt->t.kind == TENDER_CARD ? "card" : "gift card", a);
+		if (w > 0 && (size_t)w < sizeof(dropped) - used)
+			used += (size_t)w;
+	}
+	t->tc.ntenders = kept;
+	t->tc.order_id[0] = '\0';
 	till_cart_changed(t);
 	char total[MONEY_STRLEN];
 	till_ui_money(t, t->tc.cart.total, total);
-	if (t->tc.ntenders > 0)
+	if (dropped[0])
+		till_msg(t, TILL_MSG_INFO,
+		         "cart restored from before the till closed: %zu line(s), %s; the %s "
+		         "payment(s) entered then were taken back and voided: take them again",
+		         t->tc.cart.nlines, total, dropped);
+	else if (t->tc.ntenders > 0)
 		till_msg(t, TILL_MSG_INFO,
 		         "cart restored from before the till closed: %zu line(s), %s, with %zu "
 		         "payment(s) already entered; F5 to finish, F8 to void",
@@ -477,19 +501,6 @@ static void remove_line(struct till *t)
 	till_cart_changed(t);
 }
 
-static int64_t discount_limit(struct till *t)
-{
-	char *v = NULL;
-	int64_t ppm = DISCOUNT_LIMIT_DEFAULT;
-	if (rstore_setting_get(t->st, DISCOUNT_LIMIT_KEY, &v) == TALAD_OK) {
-		int64_t p;
-		if (tax_rate_parse(v, &p) == TALAD_OK)
-			ppm = p;
-	}
-	free(v);
-	return ppm;
-}
-
 /* The share of base a discount takes, in millionths. */
 static int64_t discount_ppm(const struct discount *d, int64_t base)
 {
@@ -542,7 +553,11 @@ static void discount(struct till *t)
 	char text[64], err[256], lim[TAX_RATE_STRLEN];
 	struct discount d;
 	memset(&f, 0, sizeof(f));
-	int64_t limit = discount_limit(t);
+	/* The shop's limit as the last pull left it: re-read, not cached, so
+	   a change from the back office applies to the next discount. */
+	struct rstore_shop shop;
+	int64_t limit = till_lock_discount_limit(
+	    t->st, rstore_get_shop(t->st, &shop) == TALAD_OK ? &shop : &t->shop);
 	tax_rate_format(limit, lim);
 	char hint[128];
 	snprintf(hint, sizeof(hint),
@@ -651,11 +666,16 @@ static void void_cart(struct till *t)
 		return;
 	if (t->tc.ntenders == 0 && !till_confirm(t, redraw_sell, "Void this cart and start over?"))
 		return;
+	bool authorized = t->pay != NULL;
+	t->msg[0] = '\0';
+	till_pay_abandon(t);
 	till_cart_reset(&t->tc);
 	t->tc.cart.tax = t->shop.tax;
 	t->sel = 0;
 	till_cart_changed(t);
-	till_msg(t, TILL_MSG_OK, "cart voided: nothing was sold");
+	if (!t->msg[0])
+		till_msg(t, TILL_MSG_OK, "cart voided: nothing was sold%s",
+		         authorized ? "; its card and gift card authorizations were voided" : "");
 }
 
 /* A scanner types a whole code within milliseconds; a person pressing a
@@ -729,8 +749,10 @@ void till_sell(struct till *t)
 		refresh();
 		if (!till_getkey(t, &k))
 			return;
-		if (till_key_tick(&k))
+		if (till_key_tick(&k)) {
+			till_pay_recover(t, false);
 			continue;
+		}
 		wint_t cmd = command_of(&k);
 		if (cmd && !k.fn && cmd != 24 && scanner_burst())
 			cmd = 0; /* a code that starts with a lower-case letter */

@@ -25,7 +25,10 @@ keys F5
 expect 5 "Card +UNAVAILABLE offline" "card shown unavailable"
 expect 5 "Gift card +UNAVAILABLE offline" "gift card shown unavailable"
 keys k
-expect 5 "card payments need the back office, which cannot be reached" "card refused with why"
+expect 5 "unavailable offline: card payments need the back office; cash and" "card refused with why"
+expect 5 "PromptPay QR still" "naming the custom methods that still work"
+keys g
+expect 5 "unavailable offline: gift card payments need the back office" "gift card refused too"
 keys c
 expect 5 "Cash received"
 keys Enter

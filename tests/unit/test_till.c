@@ -1,7 +1,9 @@
 /* Unit tests of the till's pieces that carry state across a restart: the
  * cart in progress saved as JSON (round trip, damaged text, telling whether a
- * sale went in before the till died) and the staff lock (PINs against argon2id
- * hashes, lock-out after wrong PINs kept in the store, manager approval). */
+ * sale went in before the till died, the card authorizations it carries)
+ * and the staff lock (PINs against argon2id hashes, lock-out after wrong PINs
+ * kept in the store, manager approval, the discount limit from the back
+ * office and how the register setting can only lower it). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +23,7 @@
 
 #include <jansson.h>
 #include <sodium.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,6 +182,50 @@ static void test_cart_round_trip(void **state)
 	till_cart_release(&b);
 }
 
+/* A card payment carries its authorization and the sale the order id it
+ * was authorized under, so that the commit uses that id. */
+static void test_cart_authorized(void **state)
+{
+	struct fixture *f = *state;
+	struct till_cart a, b;
+	char err[256] = "";
+	static const char order_id[] = "01900000-0000-7000-8000-0000000000f1";
+	static const char auth_id[] = "01900000-0000-7000-8000-0000000000f2";
+
+	till_cart_init(&a, &f->tax);
+	add(&a, V_TEA, "ชาไทย", 1, 4500);
+	a.tenders[0].t = (struct tender){.kind = TENDER_CARD, .has_amount = true, .amount = 4000};
+	strcpy(a.tenders[0].reference, "TEST GATEWAY -- no real money moves, ref test_1");
+	strcpy(a.tenders[0].card_brand, "visa");
+	strcpy(a.tenders[0].card_last4, "4242");
+	strcpy(a.tenders[0].auth_id, auth_id);
+	a.ntenders = 1;
+	strcpy(a.order_id, order_id);
+	assert_int_equal(till_cart_save(f->st, &a), TALAD_OK);
+	till_cart_init(&b, &f->tax);
+	assert_int_equal(till_cart_load(f->st, &b, err, sizeof(err)), TALAD_OK);
+	assert_string_equal(b.order_id, order_id);
+	assert_int_equal(b.ntenders, 1);
+	assert_int_equal(b.tenders[0].t.kind, TENDER_CARD);
+	assert_string_equal(b.tenders[0].auth_id, auth_id);
+	assert_string_equal(b.tenders[0].card_last4, "4242");
+	assert_string_equal(b.tenders[0].reference, a.tenders[0].reference);
+	/* The sale's id goes with the cart. */
+	till_cart_reset(&b);
+	assert_string_equal(b.order_id, "");
+
+	/* A cart saved before these existed reads without them. */
+	assert_int_equal(rstore_setting_set(f->st, TILL_CART_KEY,
+	                                    "{\"version\": 1, \"lines\": [], \"tenders\": "
+	                                    "[{\"method\": \"cash\", \"amount\": 5}]}"),
+	                 TALAD_OK);
+	assert_int_equal(till_cart_load(f->st, &b, err, sizeof(err)), TALAD_OK);
+	assert_string_equal(b.order_id, "");
+	assert_string_equal(b.tenders[0].auth_id, "");
+	till_cart_release(&a);
+	till_cart_release(&b);
+}
+
 static void test_cart_bad_text(void **state)
 {
 	struct fixture *f = *state;
@@ -197,6 +244,9 @@ static void test_cart_bad_text(void **state)
 	    " \"unit_price\": 5, \"taxable\": true}], \"tenders\": []}",
 	    "{\"version\": 1, \"lines\": [], \"tenders\": [{\"method\": \"cheque\", \"amount\": "
 	    "5}]}",
+	    "{\"version\": 1, \"order_id\": \"not-a-uuid\", \"lines\": [], \"tenders\": []}",
+	    "{\"version\": 1, \"lines\": [], \"tenders\": [{\"method\": \"card\", \"amount\": 5,"
+	    " \"authorization\": \"12345\"}]}",
 	    "{\"version\": 1, \"lines\": [], \"tenders\": [{\"method\": \"custom\", \"amount\": "
 	    "5}]}",
 	};
@@ -367,6 +417,110 @@ static void test_lock_manager(void **state)
 	/* A damaged record does not hand out fresh tries. */
 	assert_int_equal(rstore_setting_set(f->st, TILL_LOCK_KEY, "{broken"), TALAD_OK);
 	assert_int_equal(till_lock_check(f->st, "5555", false, now, &who, &res), TALAD_EBUSY);
+}
+
+/* A shop change as the back office's feed sends it, with the limit given
+ * as limit_json ("150000", "null", or NULL for none at all). */
+static int shop_change(struct rstore *st, int64_t seq, const char *limit_json, char *err,
+                       size_t errlen)
+{
+	char text[1024];
+	snprintf(text, sizeof(text),
+	         "{\"changes\": [{\"seq\": %lld, \"type\": \"shop\", \"data\": {\"name\": "
+	         "\"Test Shop\", \"currency\": \"THB\", \"tax_rate_ppm\": 70000, "
+	         "\"tax_included\": true, \"tax_rounding\": \"line\", \"cash_increment\": 0%s%s}}],"
+	         " \"cursor\": %lld, \"more\": false}",
+	         (long long)seq, limit_json ? ", \"discount_limit_ppm\": " : "",
+	         limit_json ? limit_json : "", (long long)seq);
+	json_t *page = json_loads(text, 0, NULL);
+	assert_non_null(page);
+	int64_t cursor = 0;
+	bool more = false;
+	int rc = rstore_apply_changes(st, page, NULL, &cursor, &more, err, errlen);
+	json_decref(page);
+	return rc;
+}
+
+static int64_t limit_now(struct rstore *st)
+{
+	struct rstore_shop shop;
+	assert_int_equal(rstore_get_shop(st, &shop), TALAD_OK);
+	return till_lock_discount_limit(st, &shop);
+}
+
+static void test_discount_limit(void **state)
+{
+	struct fixture *f = *state;
+	struct rstore_shop shop;
+	char err[256] = "";
+
+	/* A back office that sends no limit: 10 %. */
+	assert_int_equal(rstore_get_shop(f->st, &shop), TALAD_OK);
+	assert_false(shop.has_discount_limit);
+	assert_int_equal(limit_now(f->st), TILL_DISCOUNT_LIMIT_DEFAULT);
+	assert_int_equal(till_lock_discount_limit(f->st, NULL), TILL_DISCOUNT_LIMIT_DEFAULT);
+
+	/* The back office's limit, from the change feed. */
+	assert_int_equal(shop_change(f->st, 6, "250000", err, sizeof(err)), TALAD_OK);
+	assert_int_equal(rstore_get_shop(f->st, &shop), TALAD_OK);
+	assert_true(shop.has_discount_limit);
+	assert_int_equal(shop.discount_limit_ppm, 250000);
+	assert_int_equal(limit_now(f->st), 250000);
+	assert_int_equal(shop_change(f->st, 7, "0", err, sizeof(err)), TALAD_OK);
+	assert_int_equal(limit_now(f->st), 0); /* every discount needs a manager */
+
+	/* The register setting only ever lowers it. */
+	assert_int_equal(shop_change(f->st, 8, "250000", err, sizeof(err)), TALAD_OK);
+	assert_int_equal(rstore_setting_set(f->st, TILL_DISCOUNT_LIMIT_KEY, "50"), TALAD_OK);
+	assert_int_equal(limit_now(f->st), 250000);
+	assert_int_equal(rstore_setting_set(f->st, TILL_DISCOUNT_LIMIT_KEY, "7.5"), TALAD_OK);
+	assert_int_equal(limit_now(f->st), 75000);
+	assert_int_equal(rstore_setting_set(f->st, TILL_DISCOUNT_LIMIT_KEY, "lots"), TALAD_OK);
+	assert_int_equal(limit_now(f->st), 250000);
+	assert_int_equal(rstore_setting_unset(f->st, TILL_DISCOUNT_LIMIT_KEY), TALAD_OK);
+
+	/* Out of range or not a number: the page is refused, the limit kept. */
+	assert_int_equal(shop_change(f->st, 9, "1000001", err, sizeof(err)), TALAD_EINVAL);
+	assert_non_null(strstr(err, "discount_limit_ppm"));
+	assert_int_equal(shop_change(f->st, 9, "-1", err, sizeof(err)), TALAD_EINVAL);
+	assert_int_equal(shop_change(f->st, 9, "\"10\"", err, sizeof(err)), TALAD_EINVAL);
+	assert_int_equal(limit_now(f->st), 250000);
+
+	/* null, or a back office that stops sending it: the default again. */
+	assert_int_equal(shop_change(f->st, 10, "null", err, sizeof(err)), TALAD_OK);
+	assert_int_equal(limit_now(f->st), TILL_DISCOUNT_LIMIT_DEFAULT);
+	assert_int_equal(shop_change(f->st, 11, "150000", err, sizeof(err)), TALAD_OK);
+	assert_int_equal(shop_change(f->st, 12, NULL, err, sizeof(err)), TALAD_OK);
+	assert_int_equal(limit_now(f->st), TILL_DISCOUNT_LIMIT_DEFAULT);
+}
+
+/* A store of schema 1 (before the limit) is migrated in place: the shop
+ * keeps its settings, without a limit until the back office sends one. */
+static void test_discount_limit_migration(void **state)
+{
+	struct fixture *f = *state;
+	char err[256] = "";
+	sqlite3 *db;
+	int v = 0;
+
+	rstore_close(f->st);
+	f->st = NULL;
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+	                              "ALTER TABLE shop DROP COLUMN discount_limit_ppm;"
+	                              "PRAGMA user_version = 1;",
+	                              NULL, NULL, NULL),
+	                 SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(rstore_open(f->path, &f->st, err, sizeof(err)), TALAD_OK);
+	assert_int_equal(rstore_schema_version(f->st, &v), TALAD_OK);
+	assert_int_equal(v, 2);
+	struct rstore_shop shop;
+	assert_int_equal(rstore_get_shop(f->st, &shop), TALAD_OK);
+	assert_string_equal(shop.name, "Test Shop");
+	assert_false(shop.has_discount_limit);
+	assert_int_equal(shop_change(f->st, 6, "200000", err, sizeof(err)), TALAD_OK);
+	assert_int_equal(limit_now(f->st), 200000);
 }
 
 static void test_lock_duty(void **state)
@@ -595,10 +749,13 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_cart_round_trip, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_cart_authorized, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_cart_bad_text, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_cart_paying_mark, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lock_pins, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lock_manager, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_discount_limit, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_discount_limit_migration, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lock_duty, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lock_no_pins, setup, teardown),
 	    cmocka_unit_test(test_qr_payload),
