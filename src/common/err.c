@@ -1,6 +1,9 @@
 /* Descriptions of the project-wide status codes. */
 #include "common/err.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 const char *talad_strerror(int err)
 {
 	switch (err) {
@@ -23,4 +26,15 @@ const char *talad_strerror(int err)
 	case TALAD_ESTATE: return "not allowed now";
 	}
 	return "unknown error";
+}
+
+void talad_seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
 }

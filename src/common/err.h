@@ -3,6 +3,8 @@
 #ifndef TALAD_ERR_H
 #define TALAD_ERR_H
 
+#include <stddef.h>
+
 enum talad_err {
 	TALAD_OK = 0,
 	TALAD_EINVAL = -1,    /* malformed input: a bad amount, a bad field */
@@ -25,5 +27,10 @@ enum talad_err {
 
 /* A static, lower-case description of a status code; never NULL. */
 const char *talad_strerror(int err);
+
+/* The one way a module fills a caller's (err, errlen) message buffer: like
+ * snprintf, and nothing at all for a NULL err or errlen 0. */
+void talad_seterr(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif

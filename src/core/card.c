@@ -5,23 +5,8 @@
 #include "common/err.h"
 
 #include <sodium.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static bool all_digits(const char *s, size_t n)
 {
@@ -92,7 +77,7 @@ int card_number_parse(const char *s, char out[CARD_NUMBER_MAX + 1], char *err, s
 	size_t n = 0;
 
 	if (!s || !*s) {
-		seterr(err, errlen, "no card number was read");
+		talad_seterr(err, errlen, "no card number was read");
 		return TALAD_EINVAL;
 	}
 	for (; *s; s++) {
@@ -100,12 +85,13 @@ int card_number_parse(const char *s, char out[CARD_NUMBER_MAX + 1], char *err, s
 			continue;
 		if (*s < '0' || *s > '9') {
 			card_wipe(d, sizeof(d));
-			seterr(err, errlen, "a card number is made of digits only");
+			talad_seterr(err, errlen, "a card number is made of digits only");
 			return TALAD_EINVAL;
 		}
 		if (n == CARD_NUMBER_MAX) {
 			card_wipe(d, sizeof(d));
-			seterr(err, errlen, "a card number has at most %d digits", CARD_NUMBER_MAX);
+			talad_seterr(err, errlen, "a card number has at most %d digits",
+			             CARD_NUMBER_MAX);
 			return TALAD_EINVAL;
 		}
 		d[n++] = *s;
@@ -113,12 +99,13 @@ int card_number_parse(const char *s, char out[CARD_NUMBER_MAX + 1], char *err, s
 	d[n] = '\0';
 	if (n < CARD_NUMBER_MIN) {
 		card_wipe(d, sizeof(d));
-		seterr(err, errlen, "a card number has at least %d digits", CARD_NUMBER_MIN);
+		talad_seterr(err, errlen, "a card number has at least %d digits", CARD_NUMBER_MIN);
 		return TALAD_EINVAL;
 	}
 	if (!card_luhn_ok(d)) {
 		card_wipe(d, sizeof(d));
-		seterr(err, errlen, "the card number is not valid (its check digit is wrong)");
+		talad_seterr(err, errlen,
+		             "the card number is not valid (its check digit is wrong)");
 		return TALAD_EINVAL;
 	}
 	memcpy(out, d, n + 1);

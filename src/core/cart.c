@@ -4,104 +4,39 @@
 #include "core/cart.h"
 
 #include "common/err.h"
+#include "common/text.h"
 #include "common/xalloc.h"
 #include "core/money.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
-/* Text that ends up in JSON and on receipts: NUL-terminated within max
- * bytes, valid UTF-8 (jansson refuses anything else), no control
- * characters (they would break a receipt or a terminal). */
-static bool text_ok(const char *s, size_t max)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	const unsigned char *end;
-
-	if (!memchr(s, '\0', max))
-		return false;
-	end = p + strlen(s);
-	while (p < end) {
-		unsigned c = *p;
-		size_t n;
-		uint32_t cp;
-
-		if (c < 0x20 || c == 0x7f)
-			return false;
-		if (c < 0x80) {
-			p++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			n = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3;
-			cp = c & 0x07;
-		} else {
-			return false;
-		}
-		if ((size_t)(end - p) <= n)
-			return false;
-		for (size_t i = 1; i <= n; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (p[i] & 0x3f);
-		}
-		/* overlong forms, UTF-16 surrogates, beyond U+10FFFF */
-		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		/* C1 controls */
-		if (cp >= 0x80 && cp <= 0x9f)
-			return false;
-		p += n + 1;
-	}
-	return true;
-}
 
 static int check_discount(const struct discount *d, char *err, size_t errlen, const char *what)
 {
 	switch (d->kind) {
 	case DISCOUNT_NONE:
 		if (d->value != 0) {
-			seterr(err, errlen, "%s: a discount of no kind must have value 0", what);
+			talad_seterr(err, errlen, "%s: a discount of no kind must have value 0",
+			             what);
 			return TALAD_EINVAL;
 		}
 		return TALAD_OK;
 	case DISCOUNT_PERCENT:
 		if (d->value < 0 || d->value > TAX_PPM_ONE) {
-			seterr(err, errlen, "%s: a percent discount must be 0 to 100 %%", what);
+			talad_seterr(err, errlen, "%s: a percent discount must be 0 to 100 %%",
+			             what);
 			return TALAD_EINVAL;
 		}
 		return TALAD_OK;
 	case DISCOUNT_AMOUNT:
 		if (d->value < 0) {
-			seterr(err, errlen, "%s: a discount cannot be negative", what);
+			talad_seterr(err, errlen, "%s: a discount cannot be negative", what);
 			return TALAD_EINVAL;
 		}
 		return TALAD_OK;
 	}
-	seterr(err, errlen, "%s: unknown discount kind %d", what, (int)d->kind);
+	talad_seterr(err, errlen, "%s: unknown discount kind %d", what, (int)d->kind);
 	return TALAD_EINVAL;
 }
 
@@ -109,11 +44,11 @@ static int check_discount(const struct discount *d, char *err, size_t errlen, co
 static int check_amounts(const struct cart_line *l, char *err, size_t errlen, const char *what)
 {
 	if (l->quantity < 1 || l->quantity > CART_MAX_QUANTITY) {
-		seterr(err, errlen, "%s: quantity must be 1 to %d", what, CART_MAX_QUANTITY);
+		talad_seterr(err, errlen, "%s: quantity must be 1 to %d", what, CART_MAX_QUANTITY);
 		return TALAD_EINVAL;
 	}
 	if (l->unit_price < 0) {
-		seterr(err, errlen, "%s: the price cannot be negative", what);
+		talad_seterr(err, errlen, "%s: the price cannot be negative", what);
 		return TALAD_EINVAL;
 	}
 	return check_discount(&l->discount, err, errlen, what);
@@ -156,26 +91,26 @@ int cart_add_line(struct cart *c, const struct cart_line *line, char *err, size_
 
 	snprintf(what, sizeof(what), "line %zu", c->nlines + 1);
 	if (c->nlines >= CART_MAX_LINES) {
-		seterr(err, errlen, "a cart holds at most %d lines", CART_MAX_LINES);
+		talad_seterr(err, errlen, "a cart holds at most %d lines", CART_MAX_LINES);
 		return TALAD_ETOOBIG;
 	}
 	if (!text_ok(line->title, sizeof(line->title))) {
-		seterr(err, errlen, "%s: the title must be UTF-8 text of at most %zu bytes", what,
-		       sizeof(line->title) - 1);
+		talad_seterr(err, errlen, "%s: the title must be UTF-8 text of at most %zu bytes",
+		             what, sizeof(line->title) - 1);
 		return TALAD_EINVAL;
 	}
 	if (!line->title[0]) {
-		seterr(err, errlen, "%s: empty title", what);
+		talad_seterr(err, errlen, "%s: empty title", what);
 		return TALAD_EINVAL;
 	}
 	if (!text_ok(line->sku, sizeof(line->sku))) {
-		seterr(err, errlen, "%s: the sku must be text of at most %zu bytes", what,
-		       sizeof(line->sku) - 1);
+		talad_seterr(err, errlen, "%s: the sku must be text of at most %zu bytes", what,
+		             sizeof(line->sku) - 1);
 		return TALAD_EINVAL;
 	}
 	if (!memchr(line->variant_id, '\0', sizeof(line->variant_id)) ||
 	    (line->variant_id[0] && !uuid_valid(line->variant_id))) {
-		seterr(err, errlen, "%s: the variant id is not a uuid", what);
+		talad_seterr(err, errlen, "%s: the variant id is not a uuid", what);
 		return TALAD_EINVAL;
 	}
 	rc = check_amounts(line, err, errlen, what);
@@ -269,11 +204,11 @@ static int price_lines(const struct cart *c, struct parts *pt, int64_t *work, ch
 	int rc;
 
 	if (tr->rate_ppm < 0 || tr->rate_ppm > TAX_PPM_ONE) {
-		seterr(err, errlen, "the tax rate must be 0 to 100 %%");
+		talad_seterr(err, errlen, "the tax rate must be 0 to 100 %%");
 		return TALAD_EINVAL;
 	}
 	if (tr->rounding != TAX_ROUND_LINE && tr->rounding != TAX_ROUND_ORDER) {
-		seterr(err, errlen, "unknown tax rounding %d", (int)tr->rounding);
+		talad_seterr(err, errlen, "unknown tax rounding %d", (int)tr->rounding);
 		return TALAD_EINVAL;
 	}
 	rc = check_discount(&c->order_discount, err, errlen, "order");
@@ -287,24 +222,24 @@ static int price_lines(const struct cart *c, struct parts *pt, int64_t *work, ch
 		if (rc)
 			return rc;
 		if (money_mul(l->quantity, l->unit_price, &pt[i].gross)) {
-			seterr(err, errlen, "%s: amount too large", what);
+			talad_seterr(err, errlen, "%s: amount too large", what);
 			return TALAD_ERANGE;
 		}
 		rc = discount_amount(&l->discount, pt[i].gross, &pt[i].line_discount);
 		if (rc) {
-			seterr(err, errlen, "%s: the discount is larger than the line", what);
+			talad_seterr(err, errlen, "%s: the discount is larger than the line", what);
 			return rc;
 		}
 		work[i] = pt[i].gross - pt[i].line_discount;
 		if (money_add(sum, work[i], &sum)) {
-			seterr(err, errlen, "order amount too large");
+			talad_seterr(err, errlen, "order amount too large");
 			return TALAD_ERANGE;
 		}
 	}
 
 	rc = discount_amount(&c->order_discount, sum, &od);
 	if (rc) {
-		seterr(err, errlen, "the order discount is larger than the order");
+		talad_seterr(err, errlen, "the order discount is larger than the order");
 		return rc;
 	}
 	if (c->nlines) {
@@ -316,7 +251,7 @@ static int price_lines(const struct cart *c, struct parts *pt, int64_t *work, ch
 		}
 		free(share);
 		if (rc) {
-			seterr(err, errlen, "order amount too large");
+			talad_seterr(err, errlen, "order amount too large");
 			return rc;
 		}
 	}
@@ -330,7 +265,7 @@ static int price_lines(const struct cart *c, struct parts *pt, int64_t *work, ch
 			rc = tr->included ? tax_included_part(pt[i].net, tr->rate_ppm, &pt[i].tax)
 			                  : tax_on_excluded(pt[i].net, tr->rate_ppm, &pt[i].tax);
 			if (rc) {
-				seterr(err, errlen, "line %zu: tax out of range", i + 1);
+				talad_seterr(err, errlen, "line %zu: tax out of range", i + 1);
 				return rc;
 			}
 		} else {
@@ -351,7 +286,7 @@ static int price_lines(const struct cart *c, struct parts *pt, int64_t *work, ch
 		}
 		free(share);
 		if (rc) {
-			seterr(err, errlen, "tax out of range");
+			talad_seterr(err, errlen, "tax out of range");
 			return rc;
 		}
 	}
@@ -359,7 +294,7 @@ static int price_lines(const struct cart *c, struct parts *pt, int64_t *work, ch
 	for (size_t i = 0; i < c->nlines; i++) {
 		if (!tr->included) {
 			if (money_add(pt[i].net, pt[i].tax, &pt[i].total)) {
-				seterr(err, errlen, "line %zu: amount too large", i + 1);
+				talad_seterr(err, errlen, "line %zu: amount too large", i + 1);
 				return TALAD_ERANGE;
 			}
 		} else {
@@ -390,7 +325,7 @@ int cart_price(struct cart *c, char *err, size_t errlen)
 		    money_add(discounts, pt[i].line_discount, &discounts) ||
 		    money_add(discounts, pt[i].order_discount, &discounts) ||
 		    money_add(tax, pt[i].tax, &tax) || money_add(total, pt[i].total, &total)) {
-			seterr(err, errlen, "order amount too large");
+			talad_seterr(err, errlen, "order amount too large");
 			rc = TALAD_ERANGE;
 			goto out;
 		}
@@ -512,7 +447,7 @@ int discount_parse(const char *s, int exponent, struct discount *out, char *err,
 	int rc;
 
 	if (!s || !*s) {
-		seterr(err, errlen, "empty discount");
+		talad_seterr(err, errlen, "empty discount");
 		return TALAD_EINVAL;
 	}
 	len = strlen(s);
@@ -521,19 +456,19 @@ int discount_parse(const char *s, int exponent, struct discount *out, char *err,
 		/* a percent has up to 4 decimals: ten-thousandths of a percent
 		 * are millionths, so it parses as an amount with exponent 4 */
 		if (len - 1 >= sizeof(body) || s[0] == '-') {
-			seterr(err, errlen, "bad percentage: %.64s (0 to 100, up to 4 decimals)",
-			       s);
+			talad_seterr(err, errlen,
+			             "bad percentage: %.64s (0 to 100, up to 4 decimals)", s);
 			return TALAD_EINVAL;
 		}
 		memcpy(body, s, len - 1);
 		body[len - 1] = '\0';
 		if (money_parse(body, 4, &v, NULL, 0) != TALAD_OK) {
-			seterr(err, errlen, "bad percentage: %.64s (0 to 100, up to 4 decimals)",
-			       s);
+			talad_seterr(err, errlen,
+			             "bad percentage: %.64s (0 to 100, up to 4 decimals)", s);
 			return TALAD_EINVAL;
 		}
 		if (v > TAX_PPM_ONE) {
-			seterr(err, errlen, "a discount cannot be more than 100 %%");
+			talad_seterr(err, errlen, "a discount cannot be more than 100 %%");
 			return TALAD_EINVAL;
 		}
 		out->kind = DISCOUNT_PERCENT;
@@ -544,7 +479,7 @@ int discount_parse(const char *s, int exponent, struct discount *out, char *err,
 	if (rc)
 		return TALAD_EINVAL;
 	if (v < 0) {
-		seterr(err, errlen, "a discount cannot be negative");
+		talad_seterr(err, errlen, "a discount cannot be negative");
 		return TALAD_EINVAL;
 	}
 	out->kind = DISCOUNT_AMOUNT;

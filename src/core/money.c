@@ -5,7 +5,6 @@
 
 #include "common/err.h"
 
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,20 +26,6 @@ static const struct currency currencies[] = {
     {"USD", 2}, {"VND", 0}, {"XAF", 0}, {"XOF", 0}, {"ZAR", 2},
 };
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 int currency_lookup(const char *code, struct currency *out)
 {
 	if (!code || strlen(code) != 3)
@@ -59,13 +44,13 @@ int currency_lookup(const char *code, struct currency *out)
 static int syntax_error(const char *s, char bad, char *err, size_t errlen)
 {
 	if (bad == ' ' || bad == '\t' || bad == '\n' || bad == '\r')
-		seterr(err, errlen, "spaces are not allowed in an amount: '%.64s'", s);
+		talad_seterr(err, errlen, "spaces are not allowed in an amount: '%.64s'", s);
 	else if (bad == ',')
-		seterr(err, errlen, "grouping commas are not allowed in an amount: %.64s", s);
+		talad_seterr(err, errlen, "grouping commas are not allowed in an amount: %.64s", s);
 	else if (bad == '-' || bad == '+')
-		seterr(err, errlen, "only one leading '-' is allowed in an amount: %.64s", s);
+		talad_seterr(err, errlen, "only one leading '-' is allowed in an amount: %.64s", s);
 	else
-		seterr(err, errlen, "not a number: %.64s", s);
+		talad_seterr(err, errlen, "not a number: %.64s", s);
 	return TALAD_EINVAL;
 }
 
@@ -86,11 +71,11 @@ int money_parse(const char *s, int exponent, int64_t *out, char *err, size_t err
 	int nint = 0, nfrac = 0;
 
 	if (exponent < 0 || exponent > MAX_EXPONENT) {
-		seterr(err, errlen, "bad currency exponent %d", exponent);
+		talad_seterr(err, errlen, "bad currency exponent %d", exponent);
 		return TALAD_EINVAL;
 	}
 	if (!s || !*s) {
-		seterr(err, errlen, "empty amount");
+		talad_seterr(err, errlen, "empty amount");
 		return TALAD_EINVAL;
 	}
 	p = s;
@@ -113,17 +98,18 @@ int money_parse(const char *s, int exponent, int64_t *out, char *err, size_t err
 	if (nint == 0 && nfrac == 0)
 		return syntax_error(s, 0, err, errlen);
 	if (nint == 0) {
-		seterr(err, errlen, "no digits before the decimal point: %.64s (write %s0%.64s)", s,
-		       neg ? "-" : "", p);
+		talad_seterr(err, errlen,
+		             "no digits before the decimal point: %.64s (write %s0%.64s)", s,
+		             neg ? "-" : "", p);
 		return TALAD_EINVAL;
 	}
 	if (point && nfrac == 0) {
-		seterr(err, errlen, "no digits after the decimal point: %.64s", s);
+		talad_seterr(err, errlen, "no digits after the decimal point: %.64s", s);
 		return TALAD_EINVAL;
 	}
 	if (nfrac > exponent) {
-		seterr(err, errlen, "too many decimal places for this currency (%d allowed)",
-		       exponent);
+		talad_seterr(err, errlen, "too many decimal places for this currency (%d allowed)",
+		             exponent);
 		return TALAD_EINVAL;
 	}
 
@@ -144,7 +130,7 @@ int money_parse(const char *s, int exponent, int64_t *out, char *err, size_t err
 		*out = (int64_t)mag;
 	return TALAD_OK;
 range:
-	seterr(err, errlen, "amount too large: %.64s", s);
+	talad_seterr(err, errlen, "amount too large: %.64s", s);
 	return TALAD_ERANGE;
 }
 

@@ -3,6 +3,7 @@
  * the lines with cart_price() and refuses an order whose amounts differ. */
 #include "core/order.h"
 #include "common/err.h"
+#include "common/text.h"
 #include "common/timeutil.h"
 #include "common/xalloc.h"
 #include "core/money.h"
@@ -22,49 +23,6 @@ static const char *const method_names[] = {
     [TENDER_CUSTOM] = "custom",
 };
 
-/* ---- UTF-8 ---------------------------------------------------------------- */
-
-/* Length of the longest valid UTF-8 prefix of s[0..len): no overlong forms,
- * no surrogates, nothing above U+10FFFF. */
-static size_t utf8_valid_prefix(const unsigned char *s, size_t len)
-{
-	size_t i = 0;
-	while (i < len) {
-		unsigned char c = s[i];
-		size_t n;
-		unsigned lo = 0x80, hi = 0xbf;
-		if (c < 0x80) {
-			i++;
-			continue;
-		} else if (c >= 0xc2 && c <= 0xdf) {
-			n = 1;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 2;
-			if (c == 0xe0)
-				lo = 0xa0;
-			else if (c == 0xed)
-				hi = 0x9f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3;
-			if (c == 0xf0)
-				lo = 0x90;
-			else if (c == 0xf4)
-				hi = 0x8f;
-		} else {
-			return i;
-		}
-		if (len - i <= n)
-			return i;
-		if (s[i + 1] < lo || s[i + 1] > hi)
-			return i;
-		for (size_t k = 2; k <= n; k++)
-			if (s[i + k] < 0x80 || s[i + k] > 0xbf)
-				return i;
-		i += n + 1;
-	}
-	return len;
-}
-
 /* ---- writing -------------------------------------------------------------- */
 
 /* A string field of a struct as JSON. The struct may have been filled by
@@ -73,13 +31,13 @@ static size_t utf8_valid_prefix(const unsigned char *s, size_t len)
 static json_t *text_json(const char *s, size_t cap)
 {
 	size_t len = strnlen(s, cap);
-	size_t ok = utf8_valid_prefix((const unsigned char *)s, len);
+	size_t ok = text_utf8_valid(s, len);
 	if (ok == len)
 		return json_stringn(s, len);
 	char *fixed = xmalloc(len * 3 + 1);
 	size_t out = 0, i = 0;
 	while (i < len) {
-		size_t good = utf8_valid_prefix((const unsigned char *)s + i, len - i);
+		size_t good = text_utf8_valid(s + i, len - i);
 		memcpy(fixed + out, s + i, good);
 		out += good;
 		i += good;
@@ -227,7 +185,7 @@ static int failv(struct reader *r, const char *key, const char *fmt, va_list ap)
 	if (n >= 0 && (size_t)n < r->errlen)
 		vsnprintf(r->err + n, r->errlen - (size_t)n, fmt, ap);
 	size_t len = strlen(r->err);
-	r->err[utf8_valid_prefix((const unsigned char *)r->err, len)] = '\0';
+	r->err[text_utf8_valid(r->err, len)] = '\0';
 	return TALAD_EINVAL;
 }
 
@@ -346,7 +304,7 @@ static int get_text(struct reader *r, const json_t *obj, const char *key, bool n
 		            nullable ? "must not be empty (null means none)" : "must not be empty");
 	if (len > cap - 1)
 		return fail(r, key, "must be at most %zu bytes", cap - 1);
-	if (utf8_valid_prefix((const unsigned char *)s, len) != len)
+	if (text_utf8_valid(s, len) != len)
 		return fail(r, key, "must be valid utf-8");
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];

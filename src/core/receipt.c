@@ -4,6 +4,7 @@
  * UTF-8 here, so no title can smuggle printer commands into a receipt. */
 #include "core/receipt.h"
 #include "common/err.h"
+#include "common/text.h"
 #include "common/xalloc.h"
 #include "core/tax.h"
 
@@ -65,41 +66,13 @@ static const struct words words_th = {
  * end); an invalid byte yields cp = UINT32_MAX and length 1. */
 static size_t u8_next(const char *s, uint32_t *cp)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	uint32_t c;
-	size_t n, i;
+	/* The terminating NUL may be read: it ends any sequence it cuts. */
+	size_t n = text_utf8_next(s, strnlen(s, 4) + 1, cp);
 
-	if (p[0] < 0x80) {
-		*cp = p[0];
-		return 1;
-	}
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		c = p[0] & 0x1f;
-		n = 2;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		c = p[0] & 0x0f;
-		n = 3;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		c = p[0] & 0x07;
-		n = 4;
-	} else {
+	if (n == 0) {
 		*cp = UINT32_MAX;
 		return 1;
 	}
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80) {
-			*cp = UINT32_MAX;
-			return 1;
-		}
-		c = (c << 6) | (p[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates and values past U+10FFFF are invalid. */
-	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)) ||
-	    (c >= 0xd800 && c <= 0xdfff)) {
-		*cp = UINT32_MAX;
-		return 1;
-	}
-	*cp = c;
 	return n;
 }
 

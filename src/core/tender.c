@@ -4,26 +4,12 @@
 #include "core/tender.h"
 
 #include "common/err.h"
+#include "common/text.h"
 #include "core/money.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 const char *tender_kind_name(enum tender_kind k)
 {
@@ -59,51 +45,6 @@ bool tender_needs_backoffice(enum tender_kind k)
 	return k == TENDER_CARD || k == TENDER_GIFT_CARD;
 }
 
-/* A custom method name: UTF-8 without control characters, since it is
- * printed on receipts and sent as JSON. */
-static bool name_ok(const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	const unsigned char *end = p + len;
-
-	while (p < end) {
-		unsigned c = *p;
-		size_t n;
-		uint32_t cp;
-
-		if (c < 0x20 || c == 0x7f)
-			return false;
-		if (c < 0x80) {
-			p++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			n = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3;
-			cp = c & 0x07;
-		} else {
-			return false;
-		}
-		if ((size_t)(end - p) <= n)
-			return false;
-		for (size_t i = 1; i <= n; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (p[i] & 0x3f);
-		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
-			return false;
-		p += n + 1;
-	}
-	return true;
-}
-
 /* Gift card codes are printed and typed: visible ASCII, no ':' (which
  * separates the amount). */
 static bool code_ok(const char *s, size_t len)
@@ -120,14 +61,14 @@ static int parse_amount(const char *s, int exponent, int64_t *out, char *err, si
 	int rc;
 
 	if (!*s) {
-		seterr(err, errlen, "missing amount after ':'");
+		talad_seterr(err, errlen, "missing amount after ':'");
 		return TALAD_EINVAL;
 	}
 	rc = money_parse(s, exponent, out, err, errlen);
 	if (rc)
 		return TALAD_EINVAL;
 	if (*out <= 0) {
-		seterr(err, errlen, "a tender amount must be more than zero: %.64s", s);
+		talad_seterr(err, errlen, "a tender amount must be more than zero: %.64s", s);
 		return TALAD_EINVAL;
 	}
 	return TALAD_OK;
@@ -151,7 +92,7 @@ int tender_parse(const char *spec, int exponent, struct tender *out, char *err, 
 
 	memset(&t, 0, sizeof(t));
 	if (!spec || !*spec) {
-		seterr(err, errlen, "empty tender (cash, card, gift:CODE or custom:NAME)");
+		talad_seterr(err, errlen, "empty tender (cash, card, gift:CODE or custom:NAME)");
 		return TALAD_EINVAL;
 	}
 	colon = strchr(spec, ':');
@@ -167,7 +108,8 @@ int tender_parse(const char *spec, int exponent, struct tender *out, char *err, 
 	} else if (kindlen == 4 && strncasecmp(spec, "gift", 4) == 0) {
 		t.kind = TENDER_GIFT_CARD;
 		if (!rest || !*rest || *rest == ':') {
-			seterr(err, errlen, "a gift card tender needs a code: gift:CODE[:AMOUNT]");
+			talad_seterr(err, errlen,
+			             "a gift card tender needs a code: gift:CODE[:AMOUNT]");
 			return TALAD_EINVAL;
 		}
 		colon = strchr(rest, ':');
@@ -175,20 +117,23 @@ int tender_parse(const char *spec, int exponent, struct tender *out, char *err, 
 		namelen = colon ? (size_t)(colon - rest) : strlen(rest);
 		amount = colon ? colon + 1 : NULL;
 		if (!code_ok(name, namelen)) {
-			seterr(err, errlen, "bad gift card code: %.*s (letters, digits, no spaces)",
-			       (int)(namelen > 64 ? 64 : namelen), name);
+			talad_seterr(err, errlen,
+			             "bad gift card code: %.*s (letters, digits, no spaces)",
+			             (int)(namelen > 64 ? 64 : namelen), name);
 			return TALAD_EINVAL;
 		}
 		if (namelen >= sizeof(t.name)) {
-			seterr(err, errlen, "gift card code too long (at most %zu characters)",
-			       sizeof(t.name) - 1);
+			talad_seterr(err, errlen,
+			             "gift card code too long (at most %zu characters)",
+			             sizeof(t.name) - 1);
 			return TALAD_EINVAL;
 		}
 		memcpy(t.name, name, namelen);
 	} else if (kindlen == 6 && strncasecmp(spec, "custom", 6) == 0) {
 		t.kind = TENDER_CUSTOM;
 		if (!rest || !*rest) {
-			seterr(err, errlen, "a custom tender needs a name: custom:NAME[:AMOUNT]");
+			talad_seterr(err, errlen,
+			             "a custom tender needs a name: custom:NAME[:AMOUNT]");
 			return TALAD_EINVAL;
 		}
 		name = rest;
@@ -200,26 +145,27 @@ int tender_parse(const char *spec, int exponent, struct tender *out, char *err, 
 			namelen = strlen(rest);
 		}
 		if (namelen == 0 || name[0] == ' ' || name[namelen - 1] == ' ') {
-			seterr(err, errlen,
-			       "a custom tender needs a name without leading or "
-			       "trailing spaces: custom:NAME[:AMOUNT]");
+			talad_seterr(err, errlen,
+			             "a custom tender needs a name without leading or "
+			             "trailing spaces: custom:NAME[:AMOUNT]");
 			return TALAD_EINVAL;
 		}
-		if (!name_ok(name, namelen)) {
-			seterr(err, errlen,
-			       "the custom tender name must be text without control "
-			       "characters");
+		if (!text_clean(name, namelen)) {
+			talad_seterr(err, errlen,
+			             "the custom tender name must be text without control "
+			             "characters");
 			return TALAD_EINVAL;
 		}
 		if (namelen >= sizeof(t.name)) {
-			seterr(err, errlen, "custom tender name too long (at most %zu bytes)",
-			       sizeof(t.name) - 1);
+			talad_seterr(err, errlen, "custom tender name too long (at most %zu bytes)",
+			             sizeof(t.name) - 1);
 			return TALAD_EINVAL;
 		}
 		memcpy(t.name, name, namelen);
 	} else {
-		seterr(err, errlen, "unknown tender: %.*s (cash, card, gift:CODE or custom:NAME)",
-		       (int)(kindlen > 64 ? 64 : kindlen), spec);
+		talad_seterr(err, errlen,
+		             "unknown tender: %.*s (cash, card, gift:CODE or custom:NAME)",
+		             (int)(kindlen > 64 ? 64 : kindlen), spec);
 		return TALAD_EINVAL;
 	}
 
@@ -242,17 +188,17 @@ static int check_tender(const struct tender *t, size_t i, char *err, size_t errl
 	case TENDER_GIFT_CARD:
 	case TENDER_CUSTOM:
 		if (!memchr(t->name, '\0', sizeof(t->name)) || !t->name[0]) {
-			seterr(err, errlen, "tender %zu: a %s tender needs a name", i + 1,
-			       tender_kind_name(t->kind));
+			talad_seterr(err, errlen, "tender %zu: a %s tender needs a name", i + 1,
+			             tender_kind_name(t->kind));
 			return TALAD_EINVAL;
 		}
 		break;
 	default:
-		seterr(err, errlen, "tender %zu: unknown kind %d", i + 1, (int)t->kind);
+		talad_seterr(err, errlen, "tender %zu: unknown kind %d", i + 1, (int)t->kind);
 		return TALAD_EINVAL;
 	}
 	if (t->has_amount && t->amount <= 0) {
-		seterr(err, errlen, "tender %zu: the amount must be more than zero", i + 1);
+		talad_seterr(err, errlen, "tender %zu: the amount must be more than zero", i + 1);
 		return TALAD_EINVAL;
 	}
 	return TALAD_OK;
@@ -269,15 +215,15 @@ int tender_settle(int64_t total, const struct tender *tenders, size_t n, int64_t
 
 	memset(&s, 0, sizeof(s));
 	if (total < 0) {
-		seterr(err, errlen, "the total cannot be negative");
+		talad_seterr(err, errlen, "the total cannot be negative");
 		return TALAD_EINVAL;
 	}
 	if (cash_increment < 0) {
-		seterr(err, errlen, "the cash rounding increment cannot be negative");
+		talad_seterr(err, errlen, "the cash rounding increment cannot be negative");
 		return TALAD_EINVAL;
 	}
 	if (n > TENDER_MAX) {
-		seterr(err, errlen, "too many tenders (at most %d)", TENDER_MAX);
+		talad_seterr(err, errlen, "too many tenders (at most %d)", TENDER_MAX);
 		return TALAD_EINVAL;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -289,7 +235,7 @@ int tender_settle(int64_t total, const struct tender *tenders, size_t n, int64_t
 			return rc;
 		/* After change has been given, left is 0 too. */
 		if (left == 0) {
-			seterr(err, errlen, "tender %zu: nothing left to pay", i + 1);
+			talad_seterr(err, errlen, "tender %zu: nothing left to pay", i + 1);
 			return TALAD_EINVAL;
 		}
 		p->kind = t->kind;
@@ -299,9 +245,9 @@ int tender_settle(int64_t total, const struct tender *tenders, size_t n, int64_t
 		if (t->kind != TENDER_CASH) {
 			int64_t amt = t->has_amount ? t->amount : left;
 			if (amt > left) {
-				seterr(err, errlen,
-				       "tender %zu: a %s payment cannot be more than is due", i + 1,
-				       tender_kind_name(t->kind));
+				talad_seterr(err, errlen,
+				             "tender %zu: a %s payment cannot be more than is due",
+				             i + 1, tender_kind_name(t->kind));
 				return TALAD_EINVAL;
 			}
 			p->amount = p->tendered = amt;
@@ -312,7 +258,7 @@ int tender_settle(int64_t total, const struct tender *tenders, size_t n, int64_t
 			if (cash_increment > 0) {
 				rc = money_round_to(left, cash_increment, &cash_due);
 				if (rc) {
-					seterr(err, errlen, "amount too large to round");
+					talad_seterr(err, errlen, "amount too large to round");
 					return rc;
 				}
 			}
@@ -331,10 +277,10 @@ int tender_settle(int64_t total, const struct tender *tenders, size_t n, int64_t
 			} else {
 				/* covers the exact total but not the rounded-up
 				 * cash amount: coins that small do not exist */
-				seterr(err, errlen,
-				       "tender %zu: the cash does not cover the rounded "
-				       "amount due",
-				       i + 1);
+				talad_seterr(err, errlen,
+				             "tender %zu: the cash does not cover the rounded "
+				             "amount due",
+				             i + 1);
 				return TALAD_EINVAL;
 			}
 			s.rounding = cash_due - left;
@@ -344,11 +290,11 @@ int tender_settle(int64_t total, const struct tender *tenders, size_t n, int64_t
 		s.npayments++;
 	}
 	if (left > 0) {
-		seterr(err, errlen, "the payments do not cover the total");
+		talad_seterr(err, errlen, "the payments do not cover the total");
 		return TALAD_EINVAL;
 	}
 	if (money_add(total, s.rounding, &s.due)) {
-		seterr(err, errlen, "amount too large to round");
+		talad_seterr(err, errlen, "amount too large to round");
 		return TALAD_ERANGE;
 	}
 	*out = s;

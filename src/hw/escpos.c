@@ -5,7 +5,6 @@
 #include "common/err.h"
 #include "common/xalloc.h"
 
-#include <stdarg.h>
 #include <iconv.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,20 +25,6 @@
 #define RASTER_SLICE 255 /* rows per GS v 0, for printers with small buffers */
 #define QR_MODULE    6   /* dots per module, as the text-mode QR command asks */
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 void escpos_settings_init(struct escpos_settings *ps)
 {
 	memset(ps, 0, sizeof(*ps));
@@ -57,33 +42,33 @@ int escpos_settings_check(const struct escpos_settings *ps, char *err, size_t er
 	iconv_t cd;
 
 	if (ps->width < 24 || ps->width > 80) {
-		set_err(err, errlen, "printer width must be 24 to 80 columns");
+		talad_seterr(err, errlen, "printer width must be 24 to 80 columns");
 		return TALAD_EINVAL;
 	}
 	if (ps->codepage < -1 || ps->codepage > 255) {
-		set_err(err, errlen, "printer code page must be 0 to 255");
+		talad_seterr(err, errlen, "printer code page must be 0 to 255");
 		return TALAD_EINVAL;
 	}
 	if (!ps->encoding[0]) {
-		set_err(err, errlen, "printer encoding is empty");
+		talad_seterr(err, errlen, "printer encoding is empty");
 		return TALAD_EINVAL;
 	}
 	cd = iconv_open(ps->encoding, "UTF-8");
 	if (cd == (iconv_t)-1) {
-		set_err(err, errlen, "unknown printer encoding: %s", ps->encoding);
+		talad_seterr(err, errlen, "unknown printer encoding: %s", ps->encoding);
 		return TALAD_EINVAL;
 	}
 	iconv_close(cd);
 	if (ps->drawer_pin != 2 && ps->drawer_pin != 5) {
-		set_err(err, errlen, "drawer pin must be 2 or 5");
+		talad_seterr(err, errlen, "drawer pin must be 2 or 5");
 		return TALAD_EINVAL;
 	}
 	if (ps->drawer_pulse_ms < 2 || ps->drawer_pulse_ms > 510) {
-		set_err(err, errlen, "drawer pulse must be 2 to 510 ms");
+		talad_seterr(err, errlen, "drawer pulse must be 2 to 510 ms");
 		return TALAD_EINVAL;
 	}
 	if (ps->dots != 0 && (ps->dots < 8 || ps->dots > 2048)) {
-		set_err(err, errlen, "raster width must be 8 to 2048 dots");
+		talad_seterr(err, errlen, "raster width must be 8 to 2048 dots");
 		return TALAD_EINVAL;
 	}
 	return TALAD_OK;
@@ -372,19 +357,19 @@ static int raster_font_open(struct raster_font *rf, const char *path, int cell, 
 	rf->cell = cell;
 	if (FT_Init_FreeType(&rf->lib)) {
 		rf->lib = NULL;
-		set_err(err, errlen, "cannot start freetype");
+		talad_seterr(err, errlen, "cannot start freetype");
 		return TALAD_EIO;
 	}
 	if (FT_New_Face(rf->lib, path, 0, &rf->face)) {
 		rf->face = NULL;
 		raster_font_release(rf);
-		set_err(err, errlen, "cannot read font %s", path);
+		talad_seterr(err, errlen, "cannot read font %s", path);
 		return TALAD_EIO;
 	}
 	if (FT_Set_Pixel_Sizes(rf->face, 0, (FT_UInt)px) ||
 	    FT_Load_Char(rf->face, '0', FT_LOAD_DEFAULT)) {
 		raster_font_release(rf);
-		set_err(err, errlen, "cannot use font %s", path);
+		talad_seterr(err, errlen, "cannot use font %s", path);
 		return TALAD_EIO;
 	}
 	adv = (int)(rf->face->glyph->advance.x >> 6);
@@ -394,7 +379,7 @@ static int raster_font_open(struct raster_font *rf, const char *path, int cell, 
 			px = 8;
 		if (FT_Set_Pixel_Sizes(rf->face, 0, (FT_UInt)px)) {
 			raster_font_release(rf);
-			set_err(err, errlen, "cannot use font %s", path);
+			talad_seterr(err, errlen, "cannot use font %s", path);
 			return TALAD_EIO;
 		}
 	}
@@ -524,7 +509,7 @@ static int raster_qr(struct canvas *cv, const char *data, char *err, size_t errl
 	int rc = TALAD_OK, zr, px, mod, qx, qy, top, r, c, dx, dy;
 
 	if (!sym) {
-		set_err(err, errlen, "cannot make a qr code");
+		talad_seterr(err, errlen, "cannot make a qr code");
 		return TALAD_EIO;
 	}
 	sym->symbology = BARCODE_QRCODE;
@@ -533,7 +518,7 @@ static int raster_qr(struct canvas *cv, const char *data, char *err, size_t errl
 	sym->output_options = OUT_BUFFER_INTERMEDIATE;
 	zr = ZBarcode_Encode_and_Buffer(sym, (const unsigned char *)data, (int)strlen(data), 0);
 	if (zr >= ZINT_ERROR || sym->width <= 0 || sym->bitmap_width < sym->width) {
-		set_err(err, errlen, "cannot make a qr code: %s", sym->errtxt);
+		talad_seterr(err, errlen, "cannot make a qr code: %s", sym->errtxt);
 		rc = TALAD_EINVAL;
 		goto out;
 	}
@@ -586,11 +571,12 @@ static int receipt_raster(const struct receipt *r, const struct escpos_settings 
 	if (ps->font[0]) {
 		strlcpy_t(font, ps->font, sizeof(font));
 	} else if (escpos_find_font(font, sizeof(font)) != TALAD_OK) {
-		set_err(err, errlen, "no thai font for raster printing (install fonts-thai-tlwg)");
+		talad_seterr(err, errlen,
+		             "no thai font for raster printing (install fonts-thai-tlwg)");
 		return TALAD_EINVAL;
 	}
 	if (cell < 4) {
-		set_err(err, errlen, "raster width too small for the columns");
+		talad_seterr(err, errlen, "raster width too small for the columns");
 		return TALAD_EINVAL;
 	}
 	if ((rc = raster_font_open(&rf, font, cell, err, errlen)) != TALAD_OK)
@@ -625,7 +611,7 @@ static int receipt_raster(const struct receipt *r, const struct escpos_settings 
 	if (rc == TALAD_OK)
 		rc = flush_canvas(out, &cv);
 	if (rc == TALAD_ETOOBIG)
-		set_err(err, errlen, "receipt image too large");
+		talad_seterr(err, errlen, "receipt image too large");
 	free(cv.bits);
 	raster_font_release(&rf);
 	return rc;
@@ -699,9 +685,9 @@ int escpos_receipt(const struct receipt *r, const struct escpos_settings *ps, st
 		return receipt_raster(r, ps, out, err, errlen);
 	rc = receipt_text(r, ps, out);
 	if (rc == TALAD_ETOOBIG)
-		set_err(err, errlen, "receipt too large");
+		talad_seterr(err, errlen, "receipt too large");
 	else if (rc == TALAD_EINVAL)
-		set_err(err, errlen, "unknown printer encoding: %s", ps->encoding);
+		talad_seterr(err, errlen, "unknown printer encoding: %s", ps->encoding);
 	return rc;
 }
 
@@ -716,7 +702,7 @@ int escpos_receipt_order(const struct order *o, const struct receipt_settings *r
 	copy.width = ps->width;
 	rc = receipt_layout(o, &copy, &r);
 	if (rc != TALAD_OK) {
-		set_err(err, errlen, "cannot lay out the receipt: %s", talad_strerror(rc));
+		talad_seterr(err, errlen, "cannot lay out the receipt: %s", talad_strerror(rc));
 		return rc;
 	}
 	rc = escpos_receipt(&r, ps, out, err, errlen);

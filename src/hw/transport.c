@@ -10,7 +10,6 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,20 +24,6 @@ struct transport {
 	int fd;
 	char name[TRANSPORT_PATH_MAX + 16]; /* for messages: "192.168.1.50:9100" */
 };
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static int parse_int(const char *s, size_t len, long lo, long hi, int *out)
 {
@@ -66,7 +51,7 @@ static int parse_tcp(const char *rest, struct transport_uri *u, char *err, size_
 	if (rest[0] == '[') {
 		const char *close = strchr(rest, ']');
 		if (!close) {
-			set_err(err, errlen, "bad printer address: missing ]");
+			talad_seterr(err, errlen, "bad printer address: missing ]");
 			return TALAD_EINVAL;
 		}
 		host = rest + 1;
@@ -74,7 +59,7 @@ static int parse_tcp(const char *rest, struct transport_uri *u, char *err, size_
 		if (close[1] == ':')
 			port = close + 2;
 		else if (close[1] != '\0') {
-			set_err(err, errlen, "bad printer address after ]");
+			talad_seterr(err, errlen, "bad printer address after ]");
 			return TALAD_EINVAL;
 		}
 	} else {
@@ -86,18 +71,18 @@ static int parse_tcp(const char *rest, struct transport_uri *u, char *err, size_
 	/* A trailing slash is what people type after a URL; anything more is
 	 * not an address. */
 	if (port && port[0] && port[strlen(port) - 1] == '/') {
-		set_err(err, errlen, "bad printer port: %s", port);
+		talad_seterr(err, errlen, "bad printer port: %s", port);
 		return TALAD_EINVAL;
 	}
 	if (hlen == 0 || hlen >= sizeof(u->host) || memchr(host, '/', hlen)) {
-		set_err(err, errlen, "bad printer host in tcp:// address");
+		talad_seterr(err, errlen, "bad printer host in tcp:// address");
 		return TALAD_EINVAL;
 	}
 	memcpy(u->host, host, hlen);
 	u->host[hlen] = '\0';
 	u->port = TRANSPORT_DEFAULT_PORT;
 	if (port && parse_int(port, strlen(port), 1, 65535, &u->port) != TALAD_OK) {
-		set_err(err, errlen, "bad printer port: %s", port);
+		talad_seterr(err, errlen, "bad printer port: %s", port);
 		return TALAD_EINVAL;
 	}
 	return TALAD_OK;
@@ -115,7 +100,7 @@ static int parse_path(const char *rest, struct transport_uri *u, bool query, cha
 		plen -= 2;
 	}
 	if (plen == 0 || plen >= sizeof(u->path)) {
-		set_err(err, errlen, "printer path is empty or too long");
+		talad_seterr(err, errlen, "printer path is empty or too long");
 		return TALAD_EINVAL;
 	}
 	memcpy(u->path, rest, plen);
@@ -123,7 +108,7 @@ static int parse_path(const char *rest, struct transport_uri *u, bool query, cha
 	if (q) {
 		if (strncmp(q, "?baud=", 6) != 0 ||
 		    parse_int(q + 6, strlen(q + 6), 50, 4000000, &u->baud) != TALAD_OK) {
-			set_err(err, errlen, "bad serial option %s (use ?baud=9600)", q);
+			talad_seterr(err, errlen, "bad serial option %s (use ?baud=9600)", q);
 			return TALAD_EINVAL;
 		}
 	}
@@ -135,7 +120,7 @@ int transport_parse_uri(const char *uri, struct transport_uri *out, char *err, s
 	memset(out, 0, sizeof(*out));
 	out->baud = TRANSPORT_DEFAULT_BAUD;
 	if (!uri || !*uri) {
-		set_err(err, errlen, "no printer address given");
+		talad_seterr(err, errlen, "no printer address given");
 		return TALAD_EINVAL;
 	}
 	if (strncmp(uri, "tcp://", 6) == 0) {
@@ -154,10 +139,10 @@ int transport_parse_uri(const char *uri, struct transport_uri *out, char *err, s
 		out->kind = TRANSPORT_FILE;
 		return parse_path(uri + 5, out, false, err, errlen);
 	}
-	set_err(err, errlen,
-	        "unknown printer address %s (use tcp://HOST[:PORT], serial:/dev/X, "
-	        "usb:/dev/usb/lp0 or file:PATH)",
-	        uri);
+	talad_seterr(err, errlen,
+	             "unknown printer address %s (use tcp://HOST[:PORT], serial:/dev/X, "
+	             "usb:/dev/usb/lp0 or file:PATH)",
+	             uri);
 	return TALAD_EINVAL;
 }
 
@@ -207,7 +192,7 @@ static int open_tcp(struct transport *t, const struct transport_uri *u, int time
 	snprintf(port, sizeof(port), "%d", u->port);
 	gai = getaddrinfo(u->host, port, &hints, &res);
 	if (gai != 0) {
-		set_err(err, errlen, "cannot find printer %s: %s", t->name, gai_strerror(gai));
+		talad_seterr(err, errlen, "cannot find printer %s: %s", t->name, gai_strerror(gai));
 		return TALAD_EIO;
 	}
 	for (ai = res; ai; ai = ai->ai_next) {
@@ -251,12 +236,12 @@ static int open_tcp(struct transport *t, const struct transport_uri *u, int time
 	freeaddrinfo(res);
 	if (rc != TALAD_OK) {
 		if (timed_out && !last_errno) {
-			set_err(err, errlen, "printer %s did not answer within %d ms", t->name,
-			        timeout_ms);
+			talad_seterr(err, errlen, "printer %s did not answer within %d ms", t->name,
+			             timeout_ms);
 			rc = TALAD_ETIMEOUT;
 		} else {
-			set_err(err, errlen, "cannot connect to printer %s: %s", t->name,
-			        strerror(last_errno ? last_errno : ETIMEDOUT));
+			talad_seterr(err, errlen, "cannot connect to printer %s: %s", t->name,
+			             strerror(last_errno ? last_errno : ETIMEDOUT));
 		}
 	}
 	return rc;
@@ -299,13 +284,13 @@ static int setup_serial(int fd, int baud, const char *path, char *err, size_t er
 	speed_t sp = baud_speed(baud);
 
 	if (sp == 0) {
-		set_err(err, errlen, "unsupported baud rate %d for %s", baud, path);
+		talad_seterr(err, errlen, "unsupported baud rate %d for %s", baud, path);
 		return TALAD_EINVAL;
 	}
 	if (!isatty(fd))
 		return TALAD_OK; /* a FIFO or a plain file stands in for a port */
 	if (tcgetattr(fd, &tio) < 0) {
-		set_err(err, errlen, "cannot read settings of %s: %s", path, strerror(errno));
+		talad_seterr(err, errlen, "cannot read settings of %s: %s", path, strerror(errno));
 		return TALAD_EIO;
 	}
 	cfmakeraw(&tio);
@@ -316,7 +301,7 @@ static int setup_serial(int fd, int baud, const char *path, char *err, size_t er
 	tio.c_cc[VTIME] = 0;
 	if (cfsetispeed(&tio, sp) < 0 || cfsetospeed(&tio, sp) < 0 ||
 	    tcsetattr(fd, TCSANOW, &tio) < 0) {
-		set_err(err, errlen, "cannot set up %s: %s", path, strerror(errno));
+		talad_seterr(err, errlen, "cannot set up %s: %s", path, strerror(errno));
 		return TALAD_EIO;
 	}
 	return TALAD_OK;
@@ -358,7 +343,7 @@ int transport_open(const char *uri, int timeout_ms, struct transport **out, char
 	}
 	t->fd = open(u.path, flags, 0644);
 	if (t->fd < 0) {
-		set_err(err, errlen, "cannot open printer %s: %s", u.path, strerror(errno));
+		talad_seterr(err, errlen, "cannot open printer %s: %s", u.path, strerror(errno));
 		rc = TALAD_EIO;
 		goto done;
 	}
@@ -420,9 +405,9 @@ static int drain_output(struct transport *t, int timeout_ms, char *err, size_t e
 			last = queued;
 			stalled_since = time_mono_ms();
 		} else if (time_mono_ms() - stalled_since > timeout_ms) {
-			set_err(err, errlen,
-			        "printer %s stopped taking data for %d ms (%d bytes left)", t->name,
-			        timeout_ms, queued);
+			talad_seterr(err, errlen,
+			             "printer %s stopped taking data for %d ms (%d bytes left)",
+			             t->name, timeout_ms, queued);
 			return TALAD_ETIMEOUT;
 		}
 		usleep(5000);
@@ -452,19 +437,19 @@ int transport_write(struct transport *t, const void *data, size_t len, int timeo
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
-			set_err(err, errlen, "cannot write to printer %s: %s", t->name,
-			        strerror(errno));
+			talad_seterr(err, errlen, "cannot write to printer %s: %s", t->name,
+			             strerror(errno));
 			return TALAD_EIO;
 		}
 		r = wait_fd(t->fd, POLLOUT, timeout_ms);
 		if (r == 0) {
-			set_err(err, errlen, "printer %s stopped taking data for %d ms", t->name,
-			        timeout_ms);
+			talad_seterr(err, errlen, "printer %s stopped taking data for %d ms",
+			             t->name, timeout_ms);
 			return TALAD_ETIMEOUT;
 		}
 		if (r < 0) {
-			set_err(err, errlen, "cannot write to printer %s: %s", t->name,
-			        strerror(errno));
+			talad_seterr(err, errlen, "cannot write to printer %s: %s", t->name,
+			             strerror(errno));
 			return TALAD_EIO;
 		}
 	}
@@ -555,11 +540,12 @@ int transport_status(struct transport *t, int timeout_ms, struct escpos_status *
 				break;
 		}
 		if (rc == TALAD_ETIMEOUT) {
-			set_err(err, errlen, "printer %s did not answer the status query", t->name);
+			talad_seterr(err, errlen, "printer %s did not answer the status query",
+			             t->name);
 			goto fail;
 		}
 		if (rc != TALAD_OK) {
-			set_err(err, errlen, "printer %s closed the connection", t->name);
+			talad_seterr(err, errlen, "printer %s closed the connection", t->name);
 			goto fail;
 		}
 	}
@@ -591,14 +577,14 @@ int transport_send(const char *uri, const void *job, size_t len, int timeout_ms,
 		 * swallow it): silence means "unknown", and we print. */
 		int s = transport_status(t, timeout_ms < 1000 ? timeout_ms : 1000, st, NULL, 0);
 		if (s == TALAD_EIO) {
-			set_err(err, errlen, "printer %s closed the connection", t->name);
+			talad_seterr(err, errlen, "printer %s closed the connection", t->name);
 			rc = TALAD_EIO;
 			goto out;
 		}
 		if (escpos_status_blocking(st)) {
 			char words[128];
 			escpos_status_words(st, words, sizeof(words));
-			set_err(err, errlen, "printer %s reports %s", t->name, words);
+			talad_seterr(err, errlen, "printer %s reports %s", t->name, words);
 			rc = TALAD_EREFUSED;
 			goto out;
 		}

@@ -5,24 +5,9 @@
 #include "common/err.h"
 #include "common/xalloc.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static int sim_read(const struct card_reader *r, char number[CARD_NUMBER_MAX + 1], char *err,
                     size_t errlen)
@@ -35,8 +20,8 @@ static int sim_read(const struct card_reader *r, char number[CARD_NUMBER_MAX + 1
 		s = CARD_READER_SIM_DEFAULT;
 	/* The register checks the number before anything is sent. */
 	if (card_number_parse(s, number, why, sizeof(why)) != TALAD_OK) {
-		seterr(err, errlen, "the simulated card reader read a bad card (%s): %s",
-		       CARD_READER_SIM_ENV, why);
+		talad_seterr(err, errlen, "the simulated card reader read a bad card (%s): %s",
+		             CARD_READER_SIM_ENV, why);
 		return TALAD_EINVAL;
 	}
 	return TALAD_OK;
@@ -80,7 +65,8 @@ int card_reader_config_check(const char *key, const char *value, char *err, size
 	if (find(value))
 		return TALAD_OK;
 	names(known, sizeof(known));
-	seterr(err, errlen, "no card reader called '%s' (this register knows: %s)", value, known);
+	talad_seterr(err, errlen, "no card reader called '%s' (this register knows: %s)", value,
+	             known);
 	return TALAD_EINVAL;
 }
 
@@ -92,21 +78,22 @@ int card_reader_open(struct rstore *st, const struct card_reader **out, char *er
 
 	if (rc == TALAD_ENOTFOUND) {
 		names(known, sizeof(known));
-		seterr(err, errlen,
-		       "no card reader is set up on this register: talad config set %s NAME (%s)",
-		       CARD_READER_KEY, known);
+		talad_seterr(
+		    err, errlen,
+		    "no card reader is set up on this register: talad config set %s NAME (%s)",
+		    CARD_READER_KEY, known);
 		return TALAD_ENOTFOUND;
 	}
 	if (rc) {
-		seterr(err, errlen, "cannot read the %s setting: %s", CARD_READER_KEY,
-		       talad_strerror(rc));
+		talad_seterr(err, errlen, "cannot read the %s setting: %s", CARD_READER_KEY,
+		             talad_strerror(rc));
 		return rc;
 	}
 	*out = find(v);
 	if (!*out) {
 		names(known, sizeof(known));
-		seterr(err, errlen, "the card reader '%s' is not known to this register (%s)", v,
-		       known);
+		talad_seterr(err, errlen, "the card reader '%s' is not known to this register (%s)",
+		             v, known);
 		free(v);
 		return TALAD_EINVAL;
 	}

@@ -10,23 +10,8 @@
 #include "hw/transport.h"
 
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static const char *const keys[] = {
     "printer",        "printer-width", "printer-codepage", "printer-encoding",
@@ -82,14 +67,14 @@ static int apply(struct rprint_config *cfg, const char *key, const char *v, char
 		if (transport_parse_uri(v, &u, err, errlen) != TALAD_OK)
 			return TALAD_EINVAL;
 		if (strlcpy_t(cfg->printer, v, sizeof(cfg->printer)) >= sizeof(cfg->printer)) {
-			set_err(err, errlen, "printer address too long");
+			talad_seterr(err, errlen, "printer address too long");
 			return TALAD_EINVAL;
 		}
 	} else if (!strcmp(key, "printer-width")) {
 		if (parse_num(v, 24, 80, &n) != TALAD_OK) {
-			set_err(err, errlen,
-			        "printer-width must be a number of columns, 24 to 80 "
-			        "(32 for 58 mm paper, 42 or 48 for 80 mm)");
+			talad_seterr(err, errlen,
+			             "printer-width must be a number of columns, 24 to 80 "
+			             "(32 for 58 mm paper, 42 or 48 for 80 mm)");
 			return TALAD_EINVAL;
 		}
 		cfg->ps.width = n;
@@ -99,55 +84,55 @@ static int apply(struct rprint_config *cfg, const char *key, const char *v, char
 		} else if (parse_num(v, 0, 255, &n) == TALAD_OK) {
 			cfg->ps.codepage = n;
 		} else {
-			set_err(err, errlen, "printer-codepage must be 0 to 255 or none");
+			talad_seterr(err, errlen, "printer-codepage must be 0 to 255 or none");
 			return TALAD_EINVAL;
 		}
 	} else if (!strcmp(key, "printer-encoding")) {
 		struct escpos_settings t = cfg->ps;
 		if (strlcpy_t(t.encoding, v, sizeof(t.encoding)) >= sizeof(t.encoding) ||
 		    escpos_settings_check(&t, err, errlen) != TALAD_OK) {
-			set_err(err, errlen, "unknown printer-encoding %s (try CP874 or TIS-620)",
-			        v);
+			talad_seterr(err, errlen,
+			             "unknown printer-encoding %s (try CP874 or TIS-620)", v);
 			return TALAD_EINVAL;
 		}
 		cfg->ps = t;
 	} else if (!strcmp(key, "printer-raster")) {
 		if (parse_bool(v, &cfg->ps.raster) != TALAD_OK) {
-			set_err(err, errlen, "printer-raster must be on or off");
+			talad_seterr(err, errlen, "printer-raster must be on or off");
 			return TALAD_EINVAL;
 		}
 	} else if (!strcmp(key, "printer-font")) {
 		if (!*v ||
 		    strlcpy_t(cfg->ps.font, v, sizeof(cfg->ps.font)) >= sizeof(cfg->ps.font)) {
-			set_err(err, errlen, "printer-font must be a font file path");
+			talad_seterr(err, errlen, "printer-font must be a font file path");
 			return TALAD_EINVAL;
 		}
 	} else if (!strcmp(key, "drawer")) {
 		if (parse_bool(v, &cfg->drawer) != TALAD_OK) {
-			set_err(err, errlen, "drawer must be on or off");
+			talad_seterr(err, errlen, "drawer must be on or off");
 			return TALAD_EINVAL;
 		}
 	} else if (!strcmp(key, "drawer-pin")) {
 		if (parse_num(v, 2, 5, &n) != TALAD_OK || (n != 2 && n != 5)) {
-			set_err(err, errlen, "drawer-pin must be 2 or 5");
+			talad_seterr(err, errlen, "drawer-pin must be 2 or 5");
 			return TALAD_EINVAL;
 		}
 		cfg->ps.drawer_pin = n;
 	} else if (!strcmp(key, "drawer-pulse")) {
 		if (parse_num(v, 2, 510, &n) != TALAD_OK) {
-			set_err(err, errlen, "drawer-pulse must be 2 to 510 ms");
+			talad_seterr(err, errlen, "drawer-pulse must be 2 to 510 ms");
 			return TALAD_EINVAL;
 		}
 		cfg->ps.drawer_pulse_ms = n;
 	} else if (!strcmp(key, "receipt-lang")) {
 		if (strcmp(v, "en") && strcmp(v, "th")) {
-			set_err(err, errlen, "receipt-lang must be en or th");
+			talad_seterr(err, errlen, "receipt-lang must be en or th");
 			return TALAD_EINVAL;
 		}
 		strlcpy_t(cfg->lang, v, sizeof(cfg->lang));
 	} else if (!strcmp(key, "receipt-qr")) {
 		if (parse_bool(v, &cfg->qr) != TALAD_OK) {
-			set_err(err, errlen, "receipt-qr must be on or off");
+			talad_seterr(err, errlen, "receipt-qr must be on or off");
 			return TALAD_EINVAL;
 		}
 	}
@@ -183,15 +168,16 @@ int rprint_config_load(struct rstore *st, struct rprint_config *cfg, char *err, 
 		if (rc == TALAD_ENOTFOUND)
 			continue;
 		if (rc != TALAD_OK) {
-			set_err(err, errlen, "cannot read setting %s: %s", keys[i],
-			        talad_strerror(rc));
+			talad_seterr(err, errlen, "cannot read setting %s: %s", keys[i],
+			             talad_strerror(rc));
 			return rc;
 		}
 		rc = apply(cfg, keys[i], v, msg, sizeof(msg));
 		free(v);
 		if (rc != TALAD_OK) {
-			set_err(err, errlen, "bad setting %s: %s (fix with talad config set %s)",
-			        keys[i], msg, keys[i]);
+			talad_seterr(err, errlen,
+			             "bad setting %s: %s (fix with talad config set %s)", keys[i],
+			             msg, keys[i]);
 			return rc;
 		}
 	}
@@ -208,13 +194,13 @@ int rprint_receipt_settings(struct rstore *st, const struct rprint_config *cfg,
 
 	rc = rstore_get_shop(st, &shop);
 	if (rc != TALAD_OK && rc != TALAD_ENOTFOUND) {
-		set_err(err, errlen, "cannot read the shop settings: %s", talad_strerror(rc));
+		talad_seterr(err, errlen, "cannot read the shop settings: %s", talad_strerror(rc));
 		return rc;
 	}
 	if (rc == TALAD_ENOTFOUND)
 		memset(&shop, 0, sizeof(shop));
 	if (shop.currency[0] && currency_lookup(shop.currency, &cur) != TALAD_OK) {
-		set_err(err, errlen, "unknown shop currency %s", shop.currency);
+		talad_seterr(err, errlen, "unknown shop currency %s", shop.currency);
 		return TALAD_EINVAL;
 	}
 	receipt_settings_init(rs, &cur);
@@ -231,7 +217,7 @@ int rprint_receipt_settings(struct rstore *st, const struct rprint_config *cfg,
 		if (!rs->shop_name[0])
 			strlcpy_t(rs->shop_name, pairing.shop_name, sizeof(rs->shop_name));
 	} else if (rc != TALAD_ENOTFOUND) {
-		set_err(err, errlen, "cannot read the pairing: %s", talad_strerror(rc));
+		talad_seterr(err, errlen, "cannot read the pairing: %s", talad_strerror(rc));
 		return rc;
 	}
 	return TALAD_OK;
@@ -247,23 +233,25 @@ int rprint_load_order(struct rstore *st, const char *id_or_number, struct order 
 
 	rc = rstore_get_order(st, id_or_number, NULL, &text);
 	if (rc == TALAD_ENOTFOUND) {
-		set_err(err, errlen, "no order %s on this register", id_or_number);
+		talad_seterr(err, errlen, "no order %s on this register", id_or_number);
 		return rc;
 	}
 	if (rc != TALAD_OK) {
-		set_err(err, errlen, "cannot read order %s: %s", id_or_number, talad_strerror(rc));
+		talad_seterr(err, errlen, "cannot read order %s: %s", id_or_number,
+		             talad_strerror(rc));
 		return rc;
 	}
 	j = json_loads(text, 0, &jerr);
 	free(text);
 	if (!j) {
-		set_err(err, errlen, "order %s is stored damaged: %s", id_or_number, jerr.text);
+		talad_seterr(err, errlen, "order %s is stored damaged: %s", id_or_number,
+		             jerr.text);
 		return TALAD_EINVAL;
 	}
 	rc = order_from_json(j, o, msg, sizeof(msg));
 	json_decref(j);
 	if (rc != TALAD_OK)
-		set_err(err, errlen, "order %s is stored damaged: %s", id_or_number, msg);
+		talad_seterr(err, errlen, "order %s is stored damaged: %s", id_or_number, msg);
 	return rc;
 }
 
@@ -291,9 +279,9 @@ static const char *pick_uri(const struct rprint_config *cfg, const char *uri, ch
 		return uri;
 	if (cfg->printer[0])
 		return cfg->printer;
-	set_err(err, errlen,
-	        "no printer set (talad config set printer tcp://HOST:9100, or "
-	        "--printer URI)");
+	talad_seterr(err, errlen,
+	             "no printer set (talad config set printer tcp://HOST:9100, or "
+	             "--printer URI)");
 	return NULL;
 }
 
@@ -326,14 +314,14 @@ static int deliver(struct rstore *st, const struct rprint_config *cfg, const cha
 		/* Silence is "unknown" (some interfaces swallow DLE EOT): print. */
 		rc = transport_status(t, 1000, &status, NULL, 0);
 		if (rc == TALAD_EIO) {
-			set_err(err, errlen, "printer %s closed the connection", to);
+			talad_seterr(err, errlen, "printer %s closed the connection", to);
 			goto out;
 		}
 		if (escpos_status_blocking(&status)) {
 			char words[128];
 			escpos_status_words(&status, words, sizeof(words));
-			set_err(err, errlen, "printer %s reports %s",
-			        strncmp(to, "tcp://", 6) == 0 ? to + 6 : to, words);
+			talad_seterr(err, errlen, "printer %s reports %s",
+			             strncmp(to, "tcp://", 6) == 0 ? to + 6 : to, words);
 			rc = TALAD_EREFUSED;
 			goto out;
 		}
@@ -341,7 +329,7 @@ static int deliver(struct rstore *st, const struct rprint_config *cfg, const cha
 	if (k && k->reason) {
 		rc = rprint_drawer_record(st, k->staff_id, k->reason, k->why, sizeof(k->why));
 		if (rc != TALAD_OK && k->required) {
-			set_err(err, errlen, "%s", k->why);
+			talad_seterr(err, errlen, "%s", k->why);
 			goto out;
 		}
 		if (rc == TALAD_OK) {
@@ -349,14 +337,14 @@ static int deliver(struct rstore *st, const struct rprint_config *cfg, const cha
 			 * follows starts with its own. */
 			rc = escpos_drawer_kick(&out, cfg->ps.drawer_pin, cfg->ps.drawer_pulse_ms);
 			if (rc != TALAD_OK) {
-				set_err(err, errlen, "cannot build the drawer kick");
+				talad_seterr(err, errlen, "cannot build the drawer kick");
 				goto out;
 			}
 			k->kicked = true;
 		}
 	}
 	if (job && (rc = buf_append(&out, job->data, job->len)) != TALAD_OK) {
-		set_err(err, errlen, "receipt too large");
+		talad_seterr(err, errlen, "receipt too large");
 		goto out;
 	}
 	rc = transport_write(t, out.data, out.len, TRANSPORT_TIMEOUT_MS, err, errlen);
@@ -405,18 +393,19 @@ static int check_reason(const char *reason, char *err, size_t errlen)
 	json_t *j;
 
 	if (n == 0 || n >= RPRINT_REASON_MAX) {
-		set_err(err, errlen, "the reason must be 1 to %d bytes", RPRINT_REASON_MAX - 1);
+		talad_seterr(err, errlen, "the reason must be 1 to %d bytes",
+		             RPRINT_REASON_MAX - 1);
 		return TALAD_EINVAL;
 	}
 	for (i = 0; i < n; i++) {
 		if ((unsigned char)reason[i] < 0x20 || reason[i] == 0x7f) {
-			set_err(err, errlen, "the reason must not hold control characters");
+			talad_seterr(err, errlen, "the reason must not hold control characters");
 			return TALAD_EINVAL;
 		}
 	}
 	j = json_string(reason); /* NULL for invalid UTF-8 */
 	if (!j) {
-		set_err(err, errlen, "the reason is not valid utf-8 text");
+		talad_seterr(err, errlen, "the reason is not valid utf-8 text");
 		return TALAD_EINVAL;
 	}
 	json_decref(j);
@@ -445,11 +434,12 @@ int rprint_drawer_record(struct rstore *st, const char *staff_id, const char *re
 	rc = rstore_outbox_append(st, "drawer.open", payload, NULL);
 	json_decref(payload);
 	if (rc == TALAD_ESTATE)
-		set_err(err, errlen,
-		        "this register is not paired with a back office: "
-		        "the drawer opening cannot be recorded");
+		talad_seterr(err, errlen,
+		             "this register is not paired with a back office: "
+		             "the drawer opening cannot be recorded");
 	else if (rc != TALAD_OK)
-		set_err(err, errlen, "cannot record the drawer opening: %s", talad_strerror(rc));
+		talad_seterr(err, errlen, "cannot record the drawer opening: %s",
+		             talad_strerror(rc));
 	return rc;
 }
 
