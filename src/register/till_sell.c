@@ -10,6 +10,7 @@
 #include "common/xalloc.h"
 #include "core/receipt.h"
 #include "core/tax.h"
+#include "register/rpay.h"
 #include "register/scan_lookup.h"
 #include "register/till_lock.h"
 
@@ -666,7 +667,7 @@ static void void_cart(struct till *t)
 		return;
 	if (t->tc.ntenders == 0 && !till_confirm(t, redraw_sell, "Void this cart and start over?"))
 		return;
-	bool authorized = t->pay != NULL;
+	bool authorized = rpay_open_count(t->pay) > 0;
 	t->msg[0] = '\0';
 	till_pay_abandon(t);
 	till_cart_reset(&t->tc);
