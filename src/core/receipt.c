@@ -410,7 +410,7 @@ static void add_number_date(struct receipt *r, const struct order *o,
 }
 
 static void add_line(struct receipt *r, const struct cart_line *ln,
-                     const struct receipt_settings *rs, const struct words *wd)
+                     const struct receipt_settings *rs)
 {
 	size_t width = (size_t)rs->width;
 	char unit[MONEY_STRLEN], gross[MONEY_STRLEN], disc[MONEY_STRLEN];
@@ -428,25 +428,36 @@ static void add_line(struct receipt *r, const struct cart_line *ln,
 		free(qty);
 	}
 	if (ln->line_discount != 0) {
-		char *label;
+		char *dl = receipt_discount_label(&ln->discount, rs->lang);
+		char *label = xasprintf("  %s", dl);
 
 		amount(-ln->line_discount, rs, disc);
-		if (ln->discount.kind == DISCOUNT_PERCENT) {
-			char pct[TAX_RATE_STRLEN];
-			tax_rate_format(ln->discount.value, pct);
-			label = xasprintf("  %s %s%%", wd->discount, pct);
-		} else {
-			label = xasprintf("  %s", wd->discount);
-		}
 		add_two(r, label, disc, false, false, width);
 		free(label);
+		free(dl);
 	}
 }
 
-/* A payment's label: the method, and for cards no more than brand and last
- * four digits; a gift card code is shown by its last four characters only. */
-static char *payment_label(const struct payment *p, const struct words *wd)
+/* The words of lang, NULL for a language the receipt does not know. */
+static const struct words *words_of(const char *lang)
 {
+	if (lang && strcmp(lang, "en") == 0)
+		return &words_en;
+	if (lang && strcmp(lang, "th") == 0)
+		return &words_th;
+	return NULL;
+}
+
+static const struct words *words_or_en(const char *lang)
+{
+	const struct words *wd = words_of(lang);
+	return wd ? wd : &words_en;
+}
+
+char *receipt_payment_label(const struct payment *p, const char *lang)
+{
+	const struct words *wd = words_or_en(lang);
+
 	switch (p->kind) {
 	case TENDER_CASH:
 		return xstrdup(wd->cash);
@@ -456,6 +467,7 @@ static char *payment_label(const struct payment *p, const struct words *wd)
 			                 p->card_brand, p->card_last4);
 		return xstrdup(wd->card);
 	case TENDER_GIFT_CARD: {
+		/* A gift card code is as good as cash: its last four only. */
 		size_t n = strlen(p->name);
 		if (n > 0)
 			return xasprintf("%s ****%s", wd->gift_card, p->name + (n > 4 ? n - 4 : 0));
@@ -467,21 +479,44 @@ static char *payment_label(const struct payment *p, const struct words *wd)
 	return xstrdup("?");
 }
 
+int64_t receipt_payment_shown(const struct payment *p)
+{
+	return p->kind == TENDER_CASH ? p->tendered : p->amount;
+}
+
+char *receipt_discount_label(const struct discount *d, const char *lang)
+{
+	const struct words *wd = words_or_en(lang);
+
+	if (d->kind == DISCOUNT_PERCENT) {
+		char pct[TAX_RATE_STRLEN];
+		tax_rate_format(d->value, pct);
+		return xasprintf("%s %s%%", wd->discount, pct);
+	}
+	return xstrdup(wd->discount);
+}
+
+char *receipt_vat_label(int64_t rate_ppm, bool included, const char *lang)
+{
+	const struct words *wd = words_or_en(lang);
+	char rate[TAX_RATE_STRLEN];
+
+	tax_rate_format(rate_ppm, rate);
+	if (included)
+		return xasprintf("%s %s%% %s", wd->vat, rate, wd->vat_included);
+	return xasprintf("%s %s%%", wd->vat, rate);
+}
+
 int receipt_layout(const struct order *o, const struct receipt_settings *rs, struct receipt *r)
 {
 	const struct words *wd;
 	size_t width, i;
-	char rate[TAX_RATE_STRLEN];
 	bool cash = false;
 
 	memset(r, 0, sizeof(*r));
 	if (rs->width < RECEIPT_WIDTH_MIN || rs->width > RECEIPT_WIDTH_MAX)
 		return TALAD_EINVAL;
-	if (strcmp(rs->lang, "en") == 0)
-		wd = &words_en;
-	else if (strcmp(rs->lang, "th") == 0)
-		wd = &words_th;
-	else
+	if (!(wd = words_of(rs->lang)))
 		return TALAD_EINVAL;
 	width = (size_t)rs->width;
 
@@ -508,22 +543,21 @@ int receipt_layout(const struct order *o, const struct receipt_settings *rs, str
 	add_rule(r, width);
 
 	for (i = 0; i < o->cart.nlines; i++)
-		add_line(r, &o->cart.lines[i], rs, wd);
+		add_line(r, &o->cart.lines[i], rs);
 	add_rule(r, width);
 
 	/* Totals. */
-	tax_rate_format(o->cart.tax.rate_ppm, rate);
 	add_amount(r, wd->subtotal, o->cart.subtotal, false, false, rs);
 	if (o->cart.discount_total != 0)
 		add_amount(r, wd->discounts, -o->cart.discount_total, false, false, rs);
 	if (o->cart.tax.rate_ppm > 0 && !o->cart.tax.included) {
-		char *s = xasprintf("%s %s%%", wd->vat, rate);
+		char *s = receipt_vat_label(o->cart.tax.rate_ppm, false, rs->lang);
 		add_amount(r, s, o->cart.tax_total, false, false, rs);
 		free(s);
 	}
 	add_amount(r, wd->total, o->cart.total, true, true, rs);
 	if (o->cart.tax.rate_ppm > 0 && o->cart.tax.included) {
-		char *s = xasprintf("%s %s%% %s", wd->vat, rate, wd->vat_included);
+		char *s = receipt_vat_label(o->cart.tax.rate_ppm, true, rs->lang);
 		add_amount(r, s, o->cart.tax_total, false, false, rs);
 		free(s);
 	}
@@ -537,12 +571,11 @@ int receipt_layout(const struct order *o, const struct receipt_settings *rs, str
 		add_rule(r, width);
 	for (i = 0; i < o->settlement.npayments && i < TENDER_MAX; i++) {
 		const struct payment *p = &o->settlement.payments[i];
-		char *label = payment_label(p, wd);
+		char *label = receipt_payment_label(p, rs->lang);
 
 		if (p->kind == TENDER_CASH)
 			cash = true;
-		add_amount(r, label, p->kind == TENDER_CASH ? p->tendered : p->amount, false, false,
-		           rs);
+		add_amount(r, label, receipt_payment_shown(p), false, false, rs);
 		free(label);
 		/* A card or gift card payment's reference says who holds the
 		   money, and a test gateway says that no real money moved. */

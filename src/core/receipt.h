@@ -57,6 +57,20 @@ struct receipt {
 int receipt_layout(const struct order *o, const struct receipt_settings *rs, struct receipt *r);
 void receipt_release(struct receipt *r);
 
+/* The wording every rendering of an order shares (this layout, and the
+ * e-mailed receipt in server/mail.c), in lang "en" or "th" (English for any
+ * other). Each returns a string the caller frees. A payment's label: the
+ * method; a card by brand and last four digits only; a gift card by the last
+ * four characters of its code; a custom method by its name. */
+char *receipt_payment_label(const struct payment *p, const char *lang);
+/* "Discount" or "Discount 10%" for a line's discount. */
+char *receipt_discount_label(const struct discount *d, const char *lang);
+/* "VAT 7%", or "VAT 7% included" when the prices include it. */
+char *receipt_vat_label(int64_t rate_ppm, bool included, const char *lang);
+/* The amount a payment shows: what was handed over for cash (the change is
+ * shown after), the amount paid for the rest. */
+int64_t receipt_payment_shown(const struct payment *p);
+
 /* The receipt as UTF-8 text lines for a terminal (QR rows as their text). */
 int receipt_render_text(const struct order *o, const struct receipt_settings *rs, struct buf *out);
 

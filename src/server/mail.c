@@ -29,12 +29,12 @@
 	} while (0)
 
 struct words {
-	const char *receipt, *item, *qty, *price, *amount, *subtotal, *discounts, *discount, *vat,
-	    *included, *total, *rounding, *due, *payments, *change, *cash, *card, *gift_card,
-	    *tax_id, *pos_id, *invoice, *ref;
+	const char *lang, *receipt, *item, *qty, *price, *amount, *subtotal, *discounts, *total,
+	    *rounding, *due, *payments, *change, *tax_id, *pos_id, *invoice, *ref;
 };
 
 static const struct words words_en = {
+    .lang = "en",
     .receipt = "Receipt",
     .item = "Item",
     .qty = "Qty",
@@ -42,17 +42,11 @@ static const struct words words_en = {
     .amount = "Amount",
     .subtotal = "Subtotal",
     .discounts = "Discounts",
-    .discount = "Discount",
-    .vat = "VAT",
-    .included = "included",
     .total = "Total",
     .rounding = "Rounding",
     .due = "Amount due",
     .payments = "Payments",
     .change = "Change",
-    .cash = "Cash",
-    .card = "Card",
-    .gift_card = "Gift card",
     .tax_id = "Tax ID",
     .pos_id = "POS ID",
     .invoice = "Abbreviated tax invoice",
@@ -60,6 +54,7 @@ static const struct words words_en = {
 };
 
 static const struct words words_th = {
+    .lang = "th",
     .receipt = "ใบเสร็จ",
     .item = "รายการ",
     .qty = "จำนวน",
@@ -67,17 +62,11 @@ static const struct words words_th = {
     .amount = "จำนวนเงิน",
     .subtotal = "รวมเป็นเงิน",
     .discounts = "ส่วนลดรวม",
-    .discount = "ส่วนลด",
-    .vat = "ภาษีมูลค่าเพิ่ม",
-    .included = "(รวมในราคา)",
     .total = "ยอดสุทธิ",
     .rounding = "ปัดเศษ",
     .due = "ยอดชำระ",
     .payments = "การชำระเงิน",
     .change = "เงินทอน",
-    .cash = "เงินสด",
-    .card = "บัตร",
-    .gift_card = "บัตรของขวัญ",
     .tax_id = "เลขประจำตัวผู้เสียภาษี",
     .pos_id = "หมายเลขเครื่อง",
     .invoice = "ใบกำกับภาษีอย่างย่อ",
@@ -335,30 +324,18 @@ static int html_row(struct buf *h, const char *label, int colspan, const char *v
 	return rc;
 }
 
+/* The receipt's label, and a custom method's reference (a PromptPay
+ * transfer's, say) beside it: a mail has room for it. */
 static char *payment_label(const struct payment *p, const struct words *wd)
 {
-	switch (p->kind) {
-	case TENDER_CASH:
-		return xstrdup(wd->cash);
-	case TENDER_CARD:
-		if (p->card_last4[0])
-			return xasprintf("%s%s%s ****%s", wd->card, p->card_brand[0] ? " " : "",
-			                 p->card_brand, p->card_last4);
-		return xstrdup(wd->card);
-	case TENDER_GIFT_CARD: {
-		/* A gift card code is as good as cash: its last four only. */
-		size_t n = strlen(p->name);
-		if (n > 0)
-			return xasprintf("%s ****%s", wd->gift_card, p->name + (n > 4 ? n - 4 : 0));
-		return xstrdup(wd->gift_card);
+	char *label = receipt_payment_label(p, wd->lang);
+
+	if (p->kind == TENDER_CUSTOM && p->reference[0]) {
+		char *s = xasprintf("%s (%s %s)", label, wd->ref, p->reference);
+		free(label);
+		return s;
 	}
-	case TENDER_CUSTOM:
-		if (p->reference[0])
-			return xasprintf("%s (%s %s)", p->name[0] ? p->name : "?", wd->ref,
-			                 p->reference);
-		return xstrdup(p->name[0] ? p->name : "?");
-	}
-	return xstrdup("?");
+	return label;
 }
 
 static int html_lines(const struct order *o, const struct currency *cur, const struct words *wd,
@@ -386,12 +363,9 @@ static int html_lines(const struct order *o, const struct currency *cur, const s
 			                "%s</td><td align=\"right\">%s</td></tr>\n",
 			                l->quantity, unit, gross);
 		if (rc == TALAD_OK && l->line_discount != 0) {
-			char d[MONEY_STRLEN], pct[TAX_RATE_STRLEN] = "";
+			char d[MONEY_STRLEN];
 			amount(-l->line_discount, cur, d);
-			if (l->discount.kind == DISCOUNT_PERCENT)
-				tax_rate_format(l->discount.value, pct);
-			char *label = xasprintf("%s%s%s%s", wd->discount, pct[0] ? " " : "", pct,
-			                        pct[0] ? "%" : "");
+			char *label = receipt_discount_label(&l->discount, wd->lang);
 			rc = html_row(h, label, 3, d, "color:#555");
 			free(label);
 		}
@@ -402,8 +376,7 @@ static int html_lines(const struct order *o, const struct currency *cur, const s
 static int html_totals(const struct order *o, const struct currency *cur, const struct words *wd,
                        struct buf *h)
 {
-	char a[MONEY_STRLEN], rate[TAX_RATE_STRLEN];
-	tax_rate_format(o->cart.tax.rate_ppm, rate);
+	char a[MONEY_STRLEN];
 	int rc =
 	    buf_puts(h, "<table role=\"presentation\" style=\"width:100%;border-collapse:"
 	                "collapse;font-size:14px;border-top:1px solid #ccc;margin-top:6px\">\n");
@@ -415,7 +388,7 @@ static int html_totals(const struct order *o, const struct currency *cur, const 
 		rc = html_row(h, wd->discounts, 1, a, NULL);
 	}
 	if (rc == TALAD_OK && o->cart.tax.rate_ppm > 0 && !o->cart.tax.included) {
-		char *label = xasprintf("%s %s%%", wd->vat, rate);
+		char *label = receipt_vat_label(o->cart.tax.rate_ppm, false, wd->lang);
 		amount(o->cart.tax_total, cur, a);
 		rc = html_row(h, label, 1, a, NULL);
 		free(label);
@@ -428,7 +401,7 @@ static int html_totals(const struct order *o, const struct currency *cur, const 
 		free(v);
 	}
 	if (rc == TALAD_OK && o->cart.tax.rate_ppm > 0 && o->cart.tax.included) {
-		char *label = xasprintf("%s %s%% %s", wd->vat, rate, wd->included);
+		char *label = receipt_vat_label(o->cart.tax.rate_ppm, true, wd->lang);
 		amount(o->cart.tax_total, cur, a);
 		rc = html_row(h, label, 1, a, "color:#555");
 		free(label);
@@ -455,7 +428,7 @@ static int html_totals(const struct order *o, const struct currency *cur, const 
 		const struct payment *p = &o->settlement.payments[i];
 		char *label = payment_label(p, wd);
 		cash = cash || p->kind == TENDER_CASH;
-		amount(p->kind == TENDER_CASH ? p->tendered : p->amount, cur, a);
+		amount(receipt_payment_shown(p), cur, a);
 		rc = html_row(h, label, 1, a, NULL);
 		free(label);
 	}
