@@ -22,7 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #define METHODS_SHOWN     9
 #define RECOVER_RETRY_MS  30000
@@ -825,13 +824,16 @@ static void method_list(const struct pay_view *v, char *out, size_t len)
 static void refuse_offline(struct till *t, enum tender_kind kind, const struct pay_view *v,
                            const char *why)
 {
-	char methods[256];
+	char methods[256], works[300];
 	method_list(v, methods, sizeof(methods));
+	if (v->nmethods)
+		snprintf(works, sizeof(works), "cash and %s still work", methods);
+	else
+		snprintf(works, sizeof(works), "cash still works");
 	till_msg(t, TILL_MSG_ERROR,
-	         "unavailable offline: %s payments need the back office; cash and %s still "
-	         "work%s%s%s",
-	         kind == TENDER_CARD ? "card" : "gift card", v->nmethods ? methods : "nothing else",
-	         why ? " (" : "", why ? why : "", why ? ")" : "");
+	         "unavailable offline: %s payments need the back office; %s%s%s%s",
+	         kind == TENDER_CARD ? "card" : "gift card", works, why ? " (" : "", why ? why : "",
+	         why ? ")" : "");
 }
 
 /* A gift card code as the back office takes it: 4-32 of A-Z 0-9 and '-',
@@ -1002,7 +1004,10 @@ static int take_authorized(struct till *t, enum tender_kind kind, const struct p
 		return -1;
 	}
 	char label[64];
-	tender_label(&tt, label, sizeof(label));
+	if (kind == TENDER_GIFT_CARD)
+		snprintf(label, sizeof(label), "gift card %.40s", tt.t.name);
+	else
+		tender_label(&tt, label, sizeof(label));
 	if (got == 0) {
 		till_ui_money(t, still_due(t), a);
 		till_msg(t, TILL_MSG_OK, "%s approved: %s; still due %s", label, pm.reference, a);
