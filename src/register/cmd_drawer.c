@@ -3,33 +3,13 @@
 #include "common/err.h"
 #include "hw/escpos.h"
 #include "register/cmd_hw.h"
+#include "register/regcli.h"
 #include "register/rprint.h"
 #include "register/till_lock.h"
 
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* "--name VALUE" or "--name=VALUE" at argv[*i]: the value, advancing *i past
- * it; NULL when argv[*i] is something else. *missing is set when the option
- * is there without a value. */
-static const char *opt(int argc, char **argv, int *i, const char *name, int *missing)
-{
-	size_t n = strlen(name);
-
-	if (strncmp(argv[*i], name, n) != 0)
-		return NULL;
-	if (argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (argv[*i][n] != '\0')
-		return NULL;
-	if (*i + 1 >= argc) {
-		*missing = 1;
-		return NULL;
-	}
-	*i += 1;
-	return argv[*i];
-}
 
 static int drawer_usage(FILE *err)
 {
@@ -49,9 +29,10 @@ int cmd_drawer(struct rstore *st, int argc, char **argv, FILE *out, FILE *err)
 	for (i = 2; i < argc; i++) {
 		const char *v;
 
-		if ((v = opt(argc, argv, &i, "--reason", &missing)) != NULL)
+		if ((v = regcli_opt_value(argc, argv, &i, "--reason", &missing)) != NULL)
 			reason = v;
-		else if (!missing && (v = opt(argc, argv, &i, "--printer", &missing)) != NULL)
+		else if (!missing &&
+		         (v = regcli_opt_value(argc, argv, &i, "--printer", &missing)) != NULL)
 			printer = v;
 		else if (!missing && !strcmp(argv[i], "--json"))
 			json = true;
@@ -111,7 +92,7 @@ int cmd_printer(struct rstore *st, int argc, char **argv, FILE *out, FILE *err)
 	for (i = 2; i < argc; i++) {
 		const char *v;
 
-		if ((v = opt(argc, argv, &i, "--printer", &missing)) != NULL)
+		if ((v = regcli_opt_value(argc, argv, &i, "--printer", &missing)) != NULL)
 			printer = v;
 		else if (!missing && !strcmp(argv[i], "--json"))
 			json = true;

@@ -106,32 +106,18 @@ int regcmd_login(struct regcli *cli, int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
+	struct regcli_opts op = {argc, argv, opts, USAGE, 1};
 	const char *email = NULL, *reg_name = NULL;
 	int c;
-	optind = 0;
-	opterr = 0;
 	/* GNU getopt permutes: the URL may come before or after the options. */
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'e':
+	while ((c = regcli_getopt(cli, &op)) >= 0) {
+		if (c == 'e')
 			email = optarg;
-			break;
-		case 'r':
+		else if (c == 'r')
 			reg_name = optarg;
-			break;
-		case 'j':
-			cli->json = true;
-			break;
-		case 'h':
-			printf("usage: talad %s\n", USAGE);
-			return REGCLI_EX_OK;
-		default:
-			return regcli_usage(cli, USAGE, "unknown or incomplete option '%s'",
-			                    argv[optind - 1]);
-		}
 	}
-	if (argc - optind > 1)
-		return regcli_usage(cli, USAGE, "unexpected argument '%s'", argv[optind + 1]);
+	if (c == REGCLI_OPT_EXIT)
+		return op.status;
 	const char *url_arg = optind < argc ? argv[optind] : NULL;
 	if (!url_arg)
 		return regcli_usage(cli, USAGE, "which back office? give its URL");

@@ -25,24 +25,13 @@ int regcmd_logout(struct regcli *cli, int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
+	struct regcli_opts op = {argc, argv, opts, USAGE, 0};
 	bool force = false;
 	int c;
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'f') {
-			force = true;
-		} else if (c == 'j') {
-			cli->json = true;
-		} else if (c == 'h') {
-			printf("usage: talad %s\n", USAGE);
-			return REGCLI_EX_OK;
-		} else {
-			return regcli_usage(cli, USAGE, "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return regcli_usage(cli, USAGE, "unexpected argument '%s'", argv[optind]);
+	while ((c = regcli_getopt(cli, &op)) >= 0)
+		force = force || c == 'f';
+	if (c == REGCLI_OPT_EXIT)
+		return op.status;
 	struct rstore *st;
 	if (regcli_store(cli, &st))
 		return REGCLI_EX_ERROR;
@@ -66,17 +55,7 @@ int regcmd_logout(struct regcli *cli, int argc, char **argv)
 	if (pending > 0) {
 		/* One short try to send it first: most of the time that is all it
 		 * takes. */
-		char err[256];
-		struct rsync sync;
-		struct rsync_result res;
-		rsync_result_init(&res);
-		if (rsync_init(&sync, st, err, sizeof(err)) == TALAD_OK) {
-			struct rhttp_limits lim = {1000, PUSH_BUDGET_MS, 0, 0};
-			rc = rsync_push(&sync, &lim, time_mono_ms() + PUSH_BUDGET_MS, &res);
-			if (rc == TALAD_OK || rhttp_retryable(rc))
-				rsync_note(st, rc, &res);
-			rsync_release(&sync);
-		}
+		regcli_push_briefly(st, PUSH_BUDGET_MS);
 		rstore_pending_count(st, &pending);
 	}
 	const char *warning = "logging back in needs the internet";

@@ -86,24 +86,13 @@ int regcmd_orders(struct regcli *cli, int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
+	struct regcli_opts op = {argc, argv, opts, USAGE, 1};
 	bool pending_only = false;
 	int c;
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'p') {
-			pending_only = true;
-		} else if (c == 'j') {
-			cli->json = true;
-		} else if (c == 'h') {
-			printf("usage: talad %s\n", USAGE);
-			return REGCLI_EX_OK;
-		} else {
-			return regcli_usage(cli, USAGE, "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (argc - optind > 1)
-		return regcli_usage(cli, USAGE, "unexpected argument '%s'", argv[optind + 1]);
+	while ((c = regcli_getopt(cli, &op)) >= 0)
+		pending_only = pending_only || c == 'p';
+	if (c == REGCLI_OPT_EXIT)
+		return op.status;
 	struct rstore *st;
 	if (regcli_store(cli, &st))
 		return REGCLI_EX_ERROR;

@@ -75,40 +75,23 @@ static int add(struct regcli *cli, int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
 	};
 	const char *title = NULL, *price_arg = NULL, *sku = NULL, *barcode = NULL;
+	struct regcli_opts op = {argc, argv, opts, USAGE, 0};
 	bool tracked = false;
 	int c;
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 't':
+	while ((c = regcli_getopt(cli, &op)) >= 0) {
+		if (c == 't')
 			title = optarg;
-			break;
-		case 'p':
+		else if (c == 'p')
 			price_arg = optarg;
-			break;
-		case 's':
+		else if (c == 's')
 			sku = optarg;
-			break;
-		case 'b':
+		else if (c == 'b')
 			barcode = optarg;
-			break;
-		case 'k':
+		else if (c == 'k')
 			tracked = true;
-			break;
-		case 'j':
-			cli->json = true;
-			break;
-		case 'h':
-			printf("usage: talad %s\n", USAGE);
-			return REGCLI_EX_OK;
-		default:
-			return regcli_usage(cli, USAGE, "unknown or incomplete option '%s'",
-			                    argv[optind - 1]);
-		}
 	}
-	if (optind < argc)
-		return regcli_usage(cli, USAGE, "unexpected argument '%s'", argv[optind]);
+	if (c == REGCLI_OPT_EXIT)
+		return op.status;
 	if (!title || !price_arg)
 		return regcli_usage(cli, USAGE, "a new product needs --title and --price");
 	if (!text_ok(title, CART_TITLE_MAX - 1))
@@ -125,16 +108,10 @@ static int add(struct regcli *cli, int argc, char **argv)
 	}
 
 	struct rstore *st;
-	if (regcli_store(cli, &st))
-		return REGCLI_EX_ERROR;
 	struct rstore_pairing p;
-	int rc = rstore_get_pairing(st, &p);
-	if (rc == TALAD_ENOTFOUND || (rc == TALAD_OK && !p.logged_in))
-		return regcli_fail(cli, REGCLI_EX_ERROR, "not_logged_in",
-		                   "this register is not logged in: run talad login first");
-	if (rc)
-		return regcli_fail(cli, REGCLI_EX_ERROR, "store", "cannot read the pairing: %s",
-		                   talad_strerror(rc));
+	int session = regcli_session(cli, &st, &p);
+	if (session)
+		return session;
 	struct currency cur;
 	regcli_currency(st, &cur);
 	int64_t price;
@@ -163,7 +140,7 @@ static int add(struct regcli *cli, int argc, char **argv)
 	struct rhttp_response r;
 	struct rhttp_limits lim = {CREATE_CONNECT_MS, CREATE_TOTAL_MS, 10, 0};
 	rhttp_init(&http, p.server_url, p.token);
-	rc = rhttp_request(&http, "POST", "/api/v1/products", text, &lim, &r);
+	int rc = rhttp_request(&http, "POST", "/api/v1/products", text, &lim, &r);
 	free(text);
 	int status;
 	if (rhttp_retryable(rc)) {

@@ -4,6 +4,7 @@
 #include "common/err.h"
 #include "core/receipt.h"
 #include "register/cmd_hw.h"
+#include "register/regcli.h"
 #include "register/cmd_receipt_email.h"
 #include "register/rprint.h"
 
@@ -18,27 +19,6 @@ static int usage(FILE *err)
 	return 2;
 }
 
-/* "--name VALUE" or "--name=VALUE" at argv[*i]: the value, advancing *i past
- * it; NULL when argv[*i] is another option. *missing is set when the option
- * is there without a value. */
-static const char *opt(int argc, char **argv, int *i, const char *name, int *missing)
-{
-	size_t n = strlen(name);
-
-	if (strncmp(argv[*i], name, n) != 0)
-		return NULL;
-	if (argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (argv[*i][n] != '\0')
-		return NULL;
-	if (*i + 1 >= argc) {
-		*missing = 1;
-		return NULL;
-	}
-	*i += 1;
-	return argv[*i];
-}
-
 static int receipt_print(struct rstore *st, int argc, char **argv, FILE *out, FILE *err)
 {
 	const char *order = NULL, *printer = NULL;
@@ -47,7 +27,7 @@ static int receipt_print(struct rstore *st, int argc, char **argv, FILE *out, FI
 	int i, missing = 0, rc;
 
 	for (i = 2; i < argc; i++) {
-		const char *v = opt(argc, argv, &i, "--printer", &missing);
+		const char *v = regcli_opt_value(argc, argv, &i, "--printer", &missing);
 
 		if (missing) {
 			fprintf(err, "talad receipt print: --printer needs a device URI\n");
@@ -88,9 +68,10 @@ static int receipt_show(struct rstore *st, int argc, char **argv, FILE *out, FIL
 	for (i = 2; i < argc; i++) {
 		const char *v;
 
-		if ((v = opt(argc, argv, &i, "--width", &missing)) != NULL)
+		if ((v = regcli_opt_value(argc, argv, &i, "--width", &missing)) != NULL)
 			width = v;
-		else if (!missing && (v = opt(argc, argv, &i, "--lang", &missing)) != NULL)
+		else if (!missing &&
+		         (v = regcli_opt_value(argc, argv, &i, "--lang", &missing)) != NULL)
 			lang = v;
 		else if (missing || argv[i][0] == '-' || order)
 			return usage(err);

@@ -252,39 +252,24 @@ int regcmd_sell(struct regcli *cli, int argc, char **argv)
 	size_t npays = 0;
 	const char *confirm = NULL; /* --confirm REF: PromptPay paid, without asking */
 	const char *email = NULL, *ship_to = NULL;
+	struct regcli_opts op = {argc, argv, opts, USAGE, INT_MAX, usage_details};
 	int c;
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
+	while ((c = regcli_getopt(cli, &op)) >= 0) {
+		if (c == 'p') {
 			if (npays == TENDER_MAX)
 				return regcli_usage(cli, USAGE, "at most %d tenders on one sale",
 				                    TENDER_MAX);
 			pays[npays++] = optarg;
-			break;
-		case 'e':
+		} else if (c == 'e') {
 			email = optarg;
-			break;
-		case 's':
+		} else if (c == 's') {
 			ship_to = optarg;
-			break;
-		case 'c':
+		} else if (c == 'c') {
 			confirm = optarg;
-			break;
-		case 'j':
-			cli->json = true;
-			break;
-		case 'h':
-			printf("usage: talad %s\n", USAGE);
-			usage_details(stdout);
-			return REGCLI_EX_OK;
-		default:
-			usage_details(stderr);
-			return regcli_usage(cli, USAGE, "unknown or incomplete option '%s'",
-			                    argv[optind - 1]);
 		}
 	}
+	if (c == REGCLI_OPT_EXIT)
+		return op.status;
 	if (optind >= argc)
 		return regcli_usage(cli, USAGE, "nothing to sell: give at least one item");
 	if (npays == 0)
@@ -302,17 +287,12 @@ int regcmd_sell(struct regcli *cli, int argc, char **argv)
 		                    "an order shipped to the customer needs their --email as well");
 
 	struct rstore *st;
-	if (regcli_store(cli, &st))
-		return REGCLI_EX_ERROR;
 	struct rstore_pairing p;
-	int rc = rstore_get_pairing(st, &p);
-	if (rc == TALAD_ENOTFOUND || (rc == TALAD_OK && !p.logged_in))
-		return regcli_fail(cli, REGCLI_EX_ERROR, "not_logged_in",
-		                   "this register is not logged in: run talad login first");
-	struct rstore_shop shop;
-	if (rc == TALAD_OK)
-		rc = rstore_get_shop(st, &shop);
+	int rc = regcli_session(cli, &st, &p);
 	if (rc)
+		return rc; /* an exit status */
+	struct rstore_shop shop;
+	if ((rc = rstore_get_shop(st, &shop)))
 		return regcli_fail(cli, REGCLI_EX_ERROR, "store",
 		                   "cannot read the shop settings: %s", talad_strerror(rc));
 	struct currency cur;
@@ -490,17 +470,7 @@ int regcmd_sell(struct regcli *cli, int argc, char **argv)
 	/* Paper and drawer (when set up): a failure is told, the sale stands. */
 	rprint_after_sale(st, &o, stderr);
 
-	/* One short push; the worker or `talad sync` does the rest later. */
-	struct rsync sync;
-	struct rsync_result res;
-	rsync_result_init(&res);
-	if (rsync_init(&sync, st, err, sizeof(err)) == TALAD_OK) {
-		struct rhttp_limits lim = {1000, PUSH_BUDGET_MS, 0, 0};
-		rc = rsync_push(&sync, &lim, time_mono_ms() + PUSH_BUDGET_MS, &res);
-		if (rc == TALAD_OK || rhttp_retryable(rc))
-			rsync_note(st, rc, &res);
-		rsync_release(&sync);
-	}
+	regcli_push_briefly(st, PUSH_BUDGET_MS);
 	struct rstore_order_row row;
 	enum rstore_order_status ost = RSTORE_ORDER_WAITING;
 	if (rstore_get_order(st, o.id, &row, NULL) == TALAD_OK)

@@ -251,3 +251,88 @@ int regcli_exit_for(int rc)
 {
 	return rhttp_exit_code(rc);
 }
+
+int regcli_getopt(struct regcli *cli, struct regcli_opts *o)
+{
+	int c;
+
+	if (!o->started) {
+		optind = 0; /* GNU getopt: start over, as for a new argv */
+		opterr = 0;
+		o->started = true;
+	}
+	while ((c = getopt_long(o->argc, o->argv, "", o->opts, NULL)) == 'j')
+		cli->json = true;
+	if (c == 'h') {
+		printf("usage: talad %s\n", o->usage);
+		if (o->details)
+			o->details(stdout);
+		o->status = REGCLI_EX_OK;
+		return REGCLI_OPT_EXIT;
+	}
+	if (c == '?' || c == ':') {
+		bool valued = false;
+		for (const struct option *op = o->opts; op->name; op++)
+			valued = valued || op->has_arg != no_argument;
+		if (o->details)
+			o->details(stderr);
+		o->status = regcli_usage(cli, o->usage, "%s '%s'",
+		                         valued ? "unknown or incomplete option" : "unknown option",
+		                         o->argv[optind - 1]);
+		return REGCLI_OPT_EXIT;
+	}
+	if (c == -1 && o->argc - optind > o->max_operands) {
+		o->status = regcli_usage(cli, o->usage, "unexpected argument '%s'",
+		                         o->argv[optind + o->max_operands]);
+		return REGCLI_OPT_EXIT;
+	}
+	return c;
+}
+
+const char *regcli_opt_value(int argc, char **argv, int *i, const char *name, int *missing)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(argv[*i], name, n) != 0)
+		return NULL;
+	if (argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	if (argv[*i][n] != '\0')
+		return NULL;
+	if (*i + 1 >= argc) {
+		*missing = 1;
+		return NULL;
+	}
+	*i += 1;
+	return argv[*i];
+}
+
+int regcli_session(struct regcli *cli, struct rstore **st, struct rstore_pairing *p)
+{
+	if (regcli_store(cli, st))
+		return REGCLI_EX_ERROR;
+	int rc = rstore_get_pairing(*st, p);
+	if (rc == TALAD_ENOTFOUND || (rc == TALAD_OK && !p->logged_in))
+		return regcli_fail(cli, REGCLI_EX_ERROR, "not_logged_in",
+		                   "this register is not logged in: run talad login first");
+	if (rc)
+		return regcli_fail(cli, REGCLI_EX_ERROR, "store", "cannot read the pairing: %s",
+		                   talad_strerror(rc));
+	return REGCLI_EX_OK;
+}
+
+void regcli_push_briefly(struct rstore *st, long budget_ms)
+{
+	char err[256];
+	struct rsync sync;
+	struct rsync_result res;
+
+	rsync_result_init(&res);
+	if (rsync_init(&sync, st, err, sizeof(err)) != TALAD_OK)
+		return;
+	struct rhttp_limits lim = {1000, budget_ms, 0, 0};
+	int rc = rsync_push(&sync, &lim, time_mono_ms() + budget_ms, &res);
+	if (rc == TALAD_OK || rhttp_retryable(rc))
+		rsync_note(st, rc, &res);
+	rsync_release(&sync);
+}

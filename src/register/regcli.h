@@ -9,11 +9,13 @@
 #include "core/money.h"
 #include "register/rstore.h"
 
+#include <getopt.h>
 #include <jansson.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 enum {
 	REGCLI_EX_OK = 0,
@@ -93,5 +95,43 @@ void regcli_clock_warning(bool has_skew, int64_t skew_ms, char out[256], bool pr
 /* Exit status for a store or sync failure code: 75 for the back office
  * not being reachable, 1 otherwise. */
 int regcli_exit_for(int rc);
+
+/* A subcommand's command line, walked by regcli_getopt. */
+struct regcli_opts {
+	int argc;
+	char **argv;
+	const struct option *opts; /* zero-ended; with "json" ('j') and "help" ('h') */
+	const char *usage;         /* the usage line, without "talad " */
+	int max_operands;          /* more arguments after the options: a usage error */
+	void (*details)(FILE *f);  /* more help after the usage line, or NULL */
+	int status;                /* the exit status, once REGCLI_OPT_EXIT is returned */
+	bool started;
+};
+
+#define REGCLI_OPT_EXIT (-2)
+
+/* getopt_long over o's argv, with what every subcommand does alike done
+ * here: --json sets cli->json, --help prints the usage line (status 0), an
+ * unknown option (or, for a command with valued options, one missing its
+ * value) and more than max_operands operands are usage errors (status 2).
+ * Returns the val of the command's next own option (optarg set), -1 after
+ * the last, with the operands at argv[optind..argc), or REGCLI_OPT_EXIT with
+ * o->status to return. */
+int regcli_getopt(struct regcli *cli, struct regcli_opts *o);
+
+/* "--name VALUE" or "--name=VALUE" at argv[*i], for the subcommands that walk
+ * argv themselves: the value, advancing *i past it; NULL when argv[*i] is
+ * something else. *missing is set when the option is there without a value. */
+const char *regcli_opt_value(int argc, char **argv, int *i, const char *name, int *missing);
+
+/* Opens the store and reads the pairing of a logged-in register: 0, or the
+ * exit status after telling why not ("not_logged_in": run talad login first;
+ * "store": the pairing cannot be read). */
+int regcli_session(struct regcli *cli, struct rstore **st, struct rstore_pairing *p);
+
+/* One short push of the outbox within budget_ms (the sync worker or `talad
+ * sync` does the rest later); what it did is noted in the store, a failure
+ * is not an error. */
+void regcli_push_briefly(struct rstore *st, long budget_ms);
 
 #endif
