@@ -224,74 +224,60 @@ void api_health(struct api_req *r)
 	api_reply(r, 200, json_pack("{s:s, s:s}", "status", "ok", "version", TALAD_VERSION));
 }
 
+/* An authentication refusal: answered with status and code, TALAD_EAUTH. */
+static int deny(struct api_req *r, int status, const char *code, const char *message)
+{
+	api_error(r, status, code, message);
+	return TALAD_EAUTH;
+}
+
+/* After looking up what a token names: TALAD_OK, a 401 refusal (code,
+ * message) when it is not there, or the store's error answered. */
+static int token_subject(struct api_req *r, int err, const char *code, const char *message)
+{
+	if (err == TALAD_ENOTFOUND)
+		return deny(r, 401, code, message);
+	if (err)
+		api_store_error(r, err);
+	return err;
+}
+
 /* Checks the bearer token against what the route needs. TALAD_OK, or the
  * request has been answered. */
 static int authenticate(struct api_req *r, enum api_auth need)
 {
 	const char *h = httpd_header(r->h, "Authorization");
-	if (!h || strncasecmp(h, "Bearer ", 7)) {
-		api_error(r, 401, "missing_token", "an authorization: bearer token is required");
-		return TALAD_EAUTH;
-	}
+	if (!h || strncasecmp(h, "Bearer ", 7))
+		return deny(r, 401, "missing_token", "an authorization: bearer token is required");
 	const char *token = h + 7;
 	while (*token == ' ')
 		token++;
 	if (strlen(token) != CRED_TOKEN_SIZE - 1 ||
-	    strspn(token, "0123456789abcdef") != CRED_TOKEN_SIZE - 1) {
-		api_error(r, 401, "bad_token", "the token is not valid");
-		return TALAD_EAUTH;
-	}
+	    strspn(token, "0123456789abcdef") != CRED_TOKEN_SIZE - 1)
+		return deny(r, 401, "bad_token", "the token is not valid");
 	cred_token_hash(token, r->token_hash);
 	struct st_token t;
 	int err = r->st->ops->token_get(r->st, r->token_hash, &t);
-	if (err == TALAD_ENOTFOUND) {
-		api_error(r, 401, "bad_token", "the token is not valid");
-		return TALAD_EAUTH;
-	}
-	if (err) {
-		api_store_error(r, err);
+	if ((err = token_subject(r, err, "bad_token", "the token is not valid")))
 		return err;
-	}
-	if (t.expires_at > 0 && t.expires_at <= time_now_ms()) {
-		api_error(r, 401, "token_expired", "the token has expired: log in again");
-		return TALAD_EAUTH;
-	}
+	if (t.expires_at > 0 && t.expires_at <= time_now_ms())
+		return deny(r, 401, "token_expired", "the token has expired: log in again");
 	if (need == API_REGISTER ||
 	    (need == API_MANAGER_OR_REGISTER && t.kind == ST_TOKEN_REGISTER)) {
-		if (t.kind != ST_TOKEN_REGISTER) {
-			api_error(r, 403, "wrong_token_kind",
-			          "this endpoint needs a register token");
-			return TALAD_EAUTH;
-		}
+		if (t.kind != ST_TOKEN_REGISTER)
+			return deny(r, 403, "wrong_token_kind",
+			            "this endpoint needs a register token");
 		err = r->st->ops->register_get(r->st, t.subject_id, &r->reg);
-		if (err == TALAD_ENOTFOUND) {
-			api_error(r, 401, "register_removed", "this register has been removed");
-			return TALAD_EAUTH;
-		}
-		if (err) {
-			api_store_error(r, err);
-			return err;
-		}
-		return TALAD_OK;
+		return token_subject(r, err, "register_removed", "this register has been removed");
 	}
-	if (t.kind != ST_TOKEN_STAFF) {
-		api_error(r, 403, "wrong_token_kind", "this endpoint needs a staff token");
-		return TALAD_EAUTH;
-	}
+	if (t.kind != ST_TOKEN_STAFF)
+		return deny(r, 403, "wrong_token_kind", "this endpoint needs a staff token");
 	err = r->st->ops->staff_get(r->st, t.subject_id, &r->staff);
-	if (err == TALAD_ENOTFOUND) {
-		api_error(r, 401, "bad_token", "the token is not valid");
-		return TALAD_EAUTH;
-	}
-	if (err) {
-		api_store_error(r, err);
+	if ((err = token_subject(r, err, "bad_token", "the token is not valid")))
 		return err;
-	}
 	if ((need == API_MANAGER || need == API_MANAGER_OR_REGISTER) &&
-	    r->staff.role == ST_ROLE_CASHIER) {
-		api_error(r, 403, "forbidden", "this needs an owner or a manager");
-		return TALAD_EAUTH;
-	}
+	    r->staff.role == ST_ROLE_CASHIER)
+		return deny(r, 403, "forbidden", "this needs an owner or a manager");
 	return TALAD_OK;
 }
 

@@ -65,16 +65,44 @@ static json_t *get(const json_t *o, const char *key)
 	return json_is_null(v) ? NULL : v;
 }
 
+/* The start every typed field shares: the value of key, or NULL with *rc
+ * TALAD_OK for an optional field left out and the error for a required one.
+ * *present (when given) is false until taken() says the value was used. */
+static json_t *lookup(const json_t *o, const char *key, const char *prefix, bool required,
+                      bool *present, struct jerr *e, int *rc)
+{
+	json_t *v = get(o, key);
+
+	if (present)
+		*present = false;
+	*rc = !v && required ? jfield_fail(e, prefix, key, "is required") : TALAD_OK;
+	return v;
+}
+
+static int in_range(long long v, int64_t min, int64_t max, const char *prefix, const char *key,
+                    struct jerr *e)
+{
+	if (v < min || v > max)
+		return jfield_fail(e, prefix, key, "must be between %lld and %lld", (long long)min,
+		                   (long long)max);
+	return TALAD_OK;
+}
+
+static int taken(bool *present)
+{
+	if (present)
+		*present = true;
+	return TALAD_OK;
+}
+
 int jfield_str(const json_t *o, const char *key, const char *prefix, bool required, size_t minlen,
                size_t maxlen, const char **out, struct jerr *e)
 {
-	json_t *v = get(o, key);
+	int rc;
+	json_t *v = lookup(o, key, prefix, required, NULL, e, &rc);
 	*out = NULL;
-	if (!v) {
-		if (required)
-			return jfield_fail(e, prefix, key, "is required");
-		return TALAD_OK;
-	}
+	if (!v)
+		return rc;
 	if (!json_is_string(v))
 		return jfield_fail(e, prefix, key, "must be a string");
 	const char *s = json_string_value(v);
@@ -96,43 +124,30 @@ int jfield_str(const json_t *o, const char *key, const char *prefix, bool requir
 int jfield_int(const json_t *o, const char *key, const char *prefix, bool required, int64_t min,
                int64_t max, int64_t *out, bool *present, struct jerr *e)
 {
-	json_t *v = get(o, key);
-	if (present)
-		*present = false;
-	if (!v) {
-		if (required)
-			return jfield_fail(e, prefix, key, "is required");
-		return TALAD_OK;
-	}
+	int rc;
+	json_t *v = lookup(o, key, prefix, required, present, e, &rc);
+	if (!v)
+		return rc;
 	if (!json_is_integer(v))
 		return jfield_fail(e, prefix, key, "must be an integer");
 	json_int_t n = json_integer_value(v);
-	if (n < min || n > max)
-		return jfield_fail(e, prefix, key, "must be between %lld and %lld", (long long)min,
-		                   (long long)max);
+	if ((rc = in_range(n, min, max, prefix, key, e)))
+		return rc;
 	*out = n;
-	if (present)
-		*present = true;
-	return TALAD_OK;
+	return taken(present);
 }
 
 int jfield_bool(const json_t *o, const char *key, const char *prefix, bool required, bool *out,
                 bool *present, struct jerr *e)
 {
-	json_t *v = get(o, key);
-	if (present)
-		*present = false;
-	if (!v) {
-		if (required)
-			return jfield_fail(e, prefix, key, "is required");
-		return TALAD_OK;
-	}
+	int rc;
+	json_t *v = lookup(o, key, prefix, required, present, e, &rc);
+	if (!v)
+		return rc;
 	if (!json_is_boolean(v))
 		return jfield_fail(e, prefix, key, "must be true or false");
 	*out = json_is_true(v);
-	if (present)
-		*present = true;
-	return TALAD_OK;
+	return taken(present);
 }
 
 int jfield_uuid(const json_t *o, const char *key, const char *prefix, bool required,
@@ -151,14 +166,10 @@ int jfield_uuid(const json_t *o, const char *key, const char *prefix, bool requi
 int jfield_money(const json_t *o, const char *key, const char *prefix, bool required, int exponent,
                  int64_t min, int64_t max, int64_t *out, bool *present, struct jerr *e)
 {
-	json_t *v = get(o, key);
-	if (present)
-		*present = false;
-	if (!v) {
-		if (required)
-			return jfield_fail(e, prefix, key, "is required");
-		return TALAD_OK;
-	}
+	int rc;
+	json_t *v = lookup(o, key, prefix, required, present, e, &rc);
+	if (!v)
+		return rc;
 	if (!json_is_string(v))
 		return jfield_fail(e, prefix, key, "must be a decimal string such as \"45.00\"");
 	char why[128] = "";
@@ -173,9 +184,7 @@ int jfield_money(const json_t *o, const char *key, const char *prefix, bool requ
 		return jfield_fail(e, prefix, key, "must be between %s and %s", a, b);
 	}
 	*out = amount;
-	if (present)
-		*present = true;
-	return TALAD_OK;
+	return taken(present);
 }
 
 int jfield_time(const json_t *o, const char *key, const char *prefix, bool required, int64_t *out,
@@ -190,9 +199,7 @@ int jfield_time(const json_t *o, const char *key, const char *prefix, bool requi
 	if (time_parse_iso(s, out) != TALAD_OK)
 		return jfield_fail(e, prefix, key,
 		                   "must be a utc timestamp such as \"2026-12-04T19:48:10.123Z\"");
-	if (present)
-		*present = true;
-	return TALAD_OK;
+	return taken(present);
 }
 
 int jfield_query_int(const char *value, const char *name, int64_t min, int64_t max, int64_t def,
@@ -207,9 +214,9 @@ int jfield_query_int(const char *value, const char *name, int64_t min, int64_t m
 	long long v = strtoll(value, &end, 10);
 	if (!*value || *end || errno || value[0] == ' ' || value[0] == '+')
 		return jfield_fail(e, "", name, "must be an integer");
-	if (v < min || v > max)
-		return jfield_fail(e, "", name, "must be between %lld and %lld", (long long)min,
-		                   (long long)max);
+	int rc = in_range(v, min, max, "", name, e);
+	if (rc)
+		return rc;
 	*out = v;
 	return TALAD_OK;
 }
