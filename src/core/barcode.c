@@ -36,12 +36,6 @@ const char *barcode_verdict_message(enum barcode_verdict v)
 	return "not a barcode";
 }
 
-static void set_err(char *err, size_t errlen, const char *msg)
-{
-	if (err && errlen)
-		strlcpy_t(err, msg, errlen);
-}
-
 static bool all_digits(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -80,7 +74,7 @@ int barcode_classify(const char *code, struct barcode_scan *out, char *err, size
 	size_t n = code ? strlen(code) : 0;
 	if (n == 0 || n >= BARCODE_CODE_MAX) {
 		out->verdict = BARCODE_NOT_A_BARCODE;
-		set_err(err, errlen, "not a barcode");
+		talad_seterr(err, errlen, "not a barcode");
 		return TALAD_EINVAL;
 	}
 	/* Spaces and control bytes never belong to a code: they are what a
@@ -89,7 +83,7 @@ int barcode_classify(const char *code, struct barcode_scan *out, char *err, size
 		unsigned char c = (unsigned char)code[i];
 		if (c <= 0x20 || c >= 0x7f) {
 			out->verdict = BARCODE_NOT_A_BARCODE;
-			set_err(err, errlen, "not a barcode");
+			talad_seterr(err, errlen, "not a barcode");
 			return TALAD_EINVAL;
 		}
 	}
@@ -101,7 +95,7 @@ int barcode_classify(const char *code, struct barcode_scan *out, char *err, size
 	out->instore = code[0] == '2' || (n == 13 && code[0] == '0' && code[1] == '2');
 	if (!check_ok(code, n)) {
 		out->verdict = BARCODE_BAD_CHECK_DIGIT;
-		set_err(err, errlen, "bad check digit");
+		talad_seterr(err, errlen, "bad check digit");
 		return TALAD_EINVAL;
 	}
 	out->verdict = BARCODE_VALID;
@@ -130,20 +124,20 @@ static int template_check(const char *p, size_t n, char *err, size_t errlen)
 		    msg, sizeof(msg),
 		    "template '%.*s' must be 8, 12 or 13 positions long (ean-8, upc-a, ean-13)",
 		    (int)(n > 20 ? 20 : n), p);
-		set_err(err, errlen, msg);
+		talad_seterr(err, errlen, "%s", msg);
 		return TALAD_EINVAL;
 	}
 	if (p[0] != '2') {
 		snprintf(msg, sizeof(msg),
 		         "template '%.*s' must begin with the digit 2 (the gs1 in-store range)",
 		         (int)n, p);
-		set_err(err, errlen, msg);
+		talad_seterr(err, errlen, "%s", msg);
 		return TALAD_EINVAL;
 	}
 	if (p[n - 1] != 'C') {
 		snprintf(msg, sizeof(msg), "template '%.*s' must end with C, the check digit",
 		         (int)n, p);
-		set_err(err, errlen, msg);
+		talad_seterr(err, errlen, "%s", msg);
 		return TALAD_EINVAL;
 	}
 	size_t count[128] = {0};
@@ -155,7 +149,7 @@ static int template_check(const char *p, size_t n, char *err, size_t errlen)
 			snprintf(msg, sizeof(msg),
 			         "template '%.*s': '%c' is not a digit or one of I P W X C", (int)n,
 			         p, c >= 0x20 && c < 0x7f ? c : '?');
-			set_err(err, errlen, msg);
+			talad_seterr(err, errlen, "%s", msg);
 			return TALAD_EINVAL;
 		}
 		count[c]++;
@@ -165,25 +159,25 @@ static int template_check(const char *p, size_t n, char *err, size_t errlen)
 	if (count['C'] != 1) {
 		snprintf(msg, sizeof(msg), "template '%.*s' must have one C, at the end", (int)n,
 		         p);
-		set_err(err, errlen, msg);
+		talad_seterr(err, errlen, "%s", msg);
 		return TALAD_EINVAL;
 	}
 	if (count['I'] == 0) {
 		snprintf(msg, sizeof(msg), "template '%.*s' has no item code (I)", (int)n, p);
-		set_err(err, errlen, msg);
+		talad_seterr(err, errlen, "%s", msg);
 		return TALAD_EINVAL;
 	}
 	if ((count['P'] > 0) == (count['W'] > 0)) {
 		snprintf(msg, sizeof(msg),
 		         "template '%.*s' must carry either a price (P) or a weight (W)", (int)n,
 		         p);
-		set_err(err, errlen, msg);
+		talad_seterr(err, errlen, "%s", msg);
 		return TALAD_EINVAL;
 	}
 	if (runs['I'] > 1 || runs['P'] > 1 || runs['W'] > 1) {
 		snprintf(msg, sizeof(msg), "template '%.*s': I, P and W must each be one run",
 		         (int)n, p);
-		set_err(err, errlen, msg);
+		talad_seterr(err, errlen, "%s", msg);
 		return TALAD_EINVAL;
 	}
 	return TALAD_OK;
@@ -202,7 +196,7 @@ int barcode_template_parse(const char *spec, struct barcode_template *out, char 
 			break;
 		size_t n = strcspn(s, ", \t");
 		if (n == 0) {
-			set_err(err, errlen, "empty template in the list");
+			talad_seterr(err, errlen, "empty template in the list");
 			memset(out, 0, sizeof(*out));
 			return TALAD_EINVAL;
 		}
@@ -212,7 +206,7 @@ int barcode_template_parse(const char *spec, struct barcode_template *out, char 
 			return rc;
 		}
 		if (out->n == BARCODE_TEMPLATES_MAX) {
-			set_err(err, errlen, "too many templates (at most 8)");
+			talad_seterr(err, errlen, "too many templates (at most 8)");
 			memset(out, 0, sizeof(*out));
 			return TALAD_EINVAL;
 		}
@@ -227,7 +221,7 @@ int barcode_template_parse(const char *spec, struct barcode_template *out, char 
 			while (*s == ' ' || *s == '\t')
 				s++;
 			if (!*s) {
-				set_err(err, errlen, "empty template in the list");
+				talad_seterr(err, errlen, "empty template in the list");
 				memset(out, 0, sizeof(*out));
 				return TALAD_EINVAL;
 			}
@@ -265,7 +259,7 @@ int barcode_instore_decode(const struct barcode_template *t, const char *code,
 		if (!template_fits(p, c, n))
 			continue;
 		if (!check_ok(c, n)) {
-			set_err(err, errlen, "bad check digit");
+			talad_seterr(err, errlen, "bad check digit");
 			return TALAD_EINVAL;
 		}
 		size_t ni = 0;

@@ -19,12 +19,6 @@
 #define TITLE_LINES 2
 #define TEXT_MAX    512 /* code points of a title we look at */
 
-static void set_err(char *err, size_t errlen, const char *msg)
-{
-	if (err && errlen)
-		strlcpy_t(err, msg, errlen);
-}
-
 void label_settings_init(struct label_settings *ls)
 {
 	memset(ls, 0, sizeof(*ls));
@@ -45,47 +39,44 @@ int label_size_parse(const char *s, int *width_mm, int *height_mm)
 	return TALAD_OK;
 }
 
+/* Names for the values of an enum; the first entry is also what an
+ * unknown value is called. */
+struct named {
+	const char *name;
+	int value;
+};
+
+static const struct named formats[] = {{"zpl", LABEL_ZPL}, {"png", LABEL_PNG}, {"svg", LABEL_SVG}};
+static const struct named symbols[] = {
+    {"code128", LABEL_CODE128}, {"ean13", LABEL_EAN13}, {"upca", LABEL_UPCA}, {"ean8", LABEL_EAN8}};
+
+static const char *name_of(const struct named *t, size_t n, int value)
+{
+	for (size_t i = 0; i < n; i++)
+		if (t[i].value == value)
+			return t[i].name;
+	return t[0].name;
+}
+
 const char *label_format_name(enum label_format f)
 {
-	switch (f) {
-	case LABEL_PNG:
-		return "png";
-	case LABEL_SVG:
-		return "svg";
-	case LABEL_ZPL:
-		break;
-	}
-	return "zpl";
+	return name_of(formats, sizeof(formats) / sizeof(formats[0]), (int)f);
 }
 
 int label_format_parse(const char *s, enum label_format *out)
 {
-	if (!s)
-		return TALAD_EINVAL;
-	if (!strcmp(s, "zpl"))
-		*out = LABEL_ZPL;
-	else if (!strcmp(s, "png"))
-		*out = LABEL_PNG;
-	else if (!strcmp(s, "svg"))
-		*out = LABEL_SVG;
-	else
-		return TALAD_EINVAL;
-	return TALAD_OK;
+	for (size_t i = 0; s && i < sizeof(formats) / sizeof(formats[0]); i++) {
+		if (!strcmp(s, formats[i].name)) {
+			*out = (enum label_format)formats[i].value;
+			return TALAD_OK;
+		}
+	}
+	return TALAD_EINVAL;
 }
 
-const char *label_symbol_name(enum label_symbol s)
+const char *label_symbol_name(enum label_symbol sym)
 {
-	switch (s) {
-	case LABEL_EAN13:
-		return "ean13";
-	case LABEL_UPCA:
-		return "upca";
-	case LABEL_EAN8:
-		return "ean8";
-	case LABEL_CODE128:
-		break;
-	}
-	return "code128";
+	return name_of(symbols, sizeof(symbols) / sizeof(symbols[0]), (int)sym);
 }
 
 /* Code 128 as we print it: printable ASCII, short enough to scan. */
@@ -128,9 +119,10 @@ int label_pick_code(const char *barcode, const char *sku, const char **code, enu
 		*sym = LABEL_CODE128;
 		return TALAD_OK;
 	}
-	set_err(err, errlen,
-	        bad_gs1 ? "the barcode has a bad check digit and there is no sku to print instead"
-	                : "nothing to print: no valid barcode and no sku");
+	talad_seterr(err, errlen, "%s",
+	             bad_gs1
+	                 ? "the barcode has a bad check digit and there is no sku to print instead"
+	                 : "nothing to print: no valid barcode and no sku");
 	return TALAD_EINVAL;
 }
 
@@ -345,7 +337,7 @@ static int fonts_open(struct fonts *fs, const struct label_settings *ls, char *e
 	memset(fs, 0, sizeof(*fs));
 	if (FT_Init_FreeType(&fs->lib) != 0) {
 		fs->lib = NULL;
-		set_err(err, errlen, "cannot start freetype");
+		talad_seterr(err, errlen, "cannot start freetype");
 		return TALAD_EINVAL;
 	}
 	if (ls->font[0]) {
@@ -355,7 +347,7 @@ static int fonts_open(struct fonts *fs, const struct label_settings *ls, char *e
 		if (!fs->regular) {
 			char msg[LABEL_FONT_MAX + 48];
 			snprintf(msg, sizeof(msg), "cannot load label font %s", ls->font);
-			set_err(err, errlen, msg);
+			talad_seterr(err, errlen, "%s", msg);
 			fonts_close(fs);
 			return TALAD_EINVAL;
 		}
@@ -366,8 +358,8 @@ static int fonts_open(struct fonts *fs, const struct label_settings *ls, char *e
 	if (!fs->bold)
 		fs->bold = fs->regular;
 	if (!fs->regular) {
-		set_err(err, errlen,
-		        "no font for label text: install fonts-thai-tlwg or set label-font");
+		talad_seterr(err, errlen,
+		             "no font for label text: install fonts-thai-tlwg or set label-font");
 		fonts_close(fs);
 		return TALAD_EINVAL;
 	}
@@ -400,8 +392,8 @@ static int check_settings(const struct label_settings *ls, char *err, size_t err
 {
 	if (ls->dpmm < 4 || ls->dpmm > 24 || ls->width_mm < 15 || ls->width_mm > 200 ||
 	    ls->height_mm < 10 || ls->height_mm > 300) {
-		set_err(err, errlen,
-		        "bad label settings: 4..24 dots/mm, 15..200 mm wide, 10..300 mm high");
+		talad_seterr(err, errlen,
+		             "bad label settings: 4..24 dots/mm, 15..200 mm wide, 10..300 mm high");
 		return TALAD_EINVAL;
 	}
 	return TALAD_OK;
@@ -506,7 +498,7 @@ static int zint_make(const struct label_item *item, const struct layout *L, int 
 	    ZBarcode_Buffer(z, 0) >= ZINT_ERROR) {
 		snprintf(msg, sizeof(msg), "cannot encode '%.40s' as %s: %s", code,
 		         label_symbol_name(item->symbol), z->errtxt);
-		set_err(err, errlen, msg);
+		talad_seterr(err, errlen, "%s", msg);
 		rc = TALAD_EINVAL;
 		goto out;
 	}
@@ -517,7 +509,7 @@ static int zint_make(const struct label_item *item, const struct layout *L, int 
 	if (m < 1) {
 		snprintf(msg, sizeof(msg), "'%.40s' is too long for a %d mm wide label", code,
 		         L->w / dpmm);
-		set_err(err, errlen, msg);
+		talad_seterr(err, errlen, "%s", msg);
 		rc = TALAD_EINVAL;
 		goto out;
 	}
@@ -526,7 +518,7 @@ static int zint_make(const struct label_item *item, const struct layout *L, int 
 	float height = (float)(L->bar_h / m - 8);
 	for (int tries = 0; tries < 4; tries++) {
 		if (height < 15.0f) {
-			set_err(err, errlen, "label too small for the barcode");
+			talad_seterr(err, errlen, "label too small for the barcode");
 			rc = TALAD_EINVAL;
 			goto out;
 		}
@@ -541,14 +533,14 @@ static int zint_make(const struct label_item *item, const struct layout *L, int 
 		if (ZBarcode_Encode(z, (const unsigned char *)code, (int)strlen(code)) >=
 		    ZINT_ERROR) {
 			snprintf(msg, sizeof(msg), "cannot encode '%.40s': %s", code, z->errtxt);
-			set_err(err, errlen, msg);
+			talad_seterr(err, errlen, "%s", msg);
 			rc = TALAD_EINVAL;
 			goto out;
 		}
 		int got = vector ? ZBarcode_Buffer_Vector(z, 0) : ZBarcode_Buffer(z, 0);
 		if (got >= ZINT_ERROR) {
 			snprintf(msg, sizeof(msg), "cannot draw '%.40s': %s", code, z->errtxt);
-			set_err(err, errlen, msg);
+			talad_seterr(err, errlen, "%s", msg);
 			rc = TALAD_EINVAL;
 			goto out;
 		}
@@ -557,7 +549,7 @@ static int zint_make(const struct label_item *item, const struct layout *L, int 
 			goto out;
 		height -= (float)((hh - L->bar_h + m - 1) / m);
 	}
-	set_err(err, errlen, "label too small for the barcode");
+	talad_seterr(err, errlen, "label too small for the barcode");
 	rc = TALAD_EINVAL;
 out:
 	if (rc != TALAD_OK) {
@@ -616,13 +608,13 @@ static int render_zpl(const struct label_item *item, const struct label_settings
 		char msg[128];
 		snprintf(msg, sizeof(msg), "'%.40s' is too long for a %d mm wide label", item->code,
 		         ls->width_mm);
-		set_err(err, errlen, msg);
+		talad_seterr(err, errlen, "%s", msg);
 		return TALAD_EINVAL;
 	}
 	/* The printer puts the digits under the bars, about 10 modules. */
 	int bar_h = L.bar_h - 10 * m;
 	if (bar_h < 15 * m) {
-		set_err(err, errlen, "label too small for the barcode");
+		talad_seterr(err, errlen, "label too small for the barcode");
 		return TALAD_EINVAL;
 	}
 	int x = (L.w - modules * m) / 2;
@@ -677,7 +669,7 @@ static int render_zpl(const struct label_item *item, const struct label_settings
 	int rc = buf_append(out, b.data, b.len);
 	buf_release(&b);
 	if (rc != TALAD_OK)
-		set_err(err, errlen, "label output too large");
+		talad_seterr(err, errlen, "label output too large");
 	return rc;
 }
 
@@ -865,7 +857,7 @@ static int render_png(const struct label_item *item, const struct label_settings
 	}
 	rc = png_write(&cv, ls->dpmm, out);
 	if (rc != TALAD_OK)
-		set_err(err, errlen, "label output too large");
+		talad_seterr(err, errlen, "label output too large");
 out:
 	free(cv.px);
 	ZBarcode_Delete(z);
@@ -959,7 +951,7 @@ static int render_svg(const struct label_item *item, const struct label_settings
 	rc = buf_append(out, b.data, b.len);
 	buf_release(&b);
 	if (rc != TALAD_OK)
-		set_err(err, errlen, "label output too large");
+		talad_seterr(err, errlen, "label output too large");
 	return rc;
 }
 
@@ -970,11 +962,11 @@ int label_render(const struct label_item *item, const struct label_settings *ls,
 	if (rc != TALAD_OK)
 		return rc;
 	if (copies < 1 || copies > LABEL_MAX_COPIES) {
-		set_err(err, errlen, "copies must be 1 to 1000");
+		talad_seterr(err, errlen, "copies must be 1 to 1000");
 		return TALAD_EINVAL;
 	}
 	if (!item->code || !*item->code) {
-		set_err(err, errlen, "no code to print");
+		talad_seterr(err, errlen, "no code to print");
 		return TALAD_EINVAL;
 	}
 	/* The symbology must agree with the code: the check digit of a GS1
@@ -1000,7 +992,7 @@ int label_render(const struct label_item *item, const struct label_settings *ls,
 		char msg[128];
 		snprintf(msg, sizeof(msg), "'%.40s' is not a valid %s code", item->code,
 		         label_symbol_name(item->symbol));
-		set_err(err, errlen, msg);
+		talad_seterr(err, errlen, "%s", msg);
 		return TALAD_EINVAL;
 	}
 	switch (f) {

@@ -16,12 +16,6 @@
 #include <termios.h>
 #include <unistd.h>
 
-static void set_err(char *err, size_t errlen, const char *msg)
-{
-	if (err && errlen)
-		strlcpy_t(err, msg, errlen);
-}
-
 /* Characters by keycode, unshifted and shifted, at the US positions: a HID
  * scanner sends usage codes for a US keyboard whatever layout the desktop
  * has, which is exactly why decoding by keycode cannot be garbled by it. */
@@ -82,7 +76,7 @@ static int finish(char *buf, size_t *len, bool *garbled, const char *why,
 	if (*garbled) {
 		char msg[128];
 		snprintf(msg, sizeof(msg), "unreadable scan: %s", why);
-		set_err(err, errlen, msg);
+		talad_seterr(err, errlen, "%s", msg);
 		rc = TALAD_EINVAL;
 	} else if (*len > 0) {
 		memcpy(code, buf, *len);
@@ -245,18 +239,18 @@ int scanner_spec_parse(const char *s, struct scanner_spec *out, char *err, size_
 		         "scanner '%.64s': expected wedge, evdev:/dev/input/eventN or "
 		         "serial:/dev/ttyACM0[?baud=9600]",
 		         s);
-		set_err(err, errlen, msg);
+		talad_seterr(err, errlen, "%s", msg);
 		return TALAD_EINVAL;
 	}
 	size_t plen = strcspn(rest, "?");
 	if (plen == 0 || rest[0] != '/') {
 		snprintf(msg, sizeof(msg), "scanner '%.64s': the device must be an absolute path",
 		         s);
-		set_err(err, errlen, msg);
+		talad_seterr(err, errlen, "%s", msg);
 		return TALAD_EINVAL;
 	}
 	if (plen >= sizeof(out->path)) {
-		set_err(err, errlen, "scanner device path too long");
+		talad_seterr(err, errlen, "scanner device path too long");
 		return TALAD_EINVAL;
 	}
 	memcpy(out->path, rest, plen);
@@ -276,7 +270,7 @@ int scanner_spec_parse(const char *s, struct scanner_spec *out, char *err, size_
 			         "scanner '%.64s': bad option (serial devices take ?baud=1200, "
 			         "2400, 4800, 9600, 19200, 38400, 57600 or 115200)",
 			         s);
-			set_err(err, errlen, msg);
+			talad_seterr(err, errlen, "%s", msg);
 			memset(out, 0, sizeof(*out));
 			return TALAD_EINVAL;
 		}
@@ -312,7 +306,7 @@ static int open_error(const char *path, int e, char *err, size_t errlen)
 {
 	char msg[SCANNER_PATH_MAX + 64];
 	snprintf(msg, sizeof(msg), "cannot open scanner %s: %s", path, strerror(e));
-	set_err(err, errlen, msg);
+	talad_seterr(err, errlen, "%s", msg);
 	return (e == ENOENT || e == ENODEV || e == ENXIO) ? TALAD_ENOTFOUND : TALAD_EIO;
 }
 
@@ -326,7 +320,7 @@ static int open_evdev(const struct scanner_spec *spec, struct scanner **out, cha
 	int version;
 	if (ioctl(fd, EVIOCGVERSION, &version) < 0) {
 		snprintf(msg, sizeof(msg), "scanner %s is not an input event device", spec->path);
-		set_err(err, errlen, msg);
+		talad_seterr(err, errlen, "%s", msg);
 		close(fd);
 		return TALAD_EIO;
 	}
@@ -336,7 +330,7 @@ static int open_evdev(const struct scanner_spec *spec, struct scanner **out, cha
 		int e = errno;
 		snprintf(msg, sizeof(msg), "cannot grab scanner %s: %s", spec->path,
 		         e == EBUSY ? "another program holds it" : strerror(e));
-		set_err(err, errlen, msg);
+		talad_seterr(err, errlen, "%s", msg);
 		close(fd);
 		return e == EBUSY ? TALAD_EBUSY : TALAD_EIO;
 	}
@@ -360,7 +354,7 @@ static int open_serial(const struct scanner_spec *spec, struct scanner **out, ch
 	if (tcgetattr(fd, &tio) < 0) {
 		snprintf(msg, sizeof(msg), "scanner %s is not a serial device: %s", spec->path,
 		         strerror(errno));
-		set_err(err, errlen, msg);
+		talad_seterr(err, errlen, "%s", msg);
 		close(fd);
 		return TALAD_EIO;
 	}
@@ -373,7 +367,7 @@ static int open_serial(const struct scanner_spec *spec, struct scanner **out, ch
 	    tcsetattr(fd, TCSANOW, &tio) < 0) {
 		snprintf(msg, sizeof(msg), "cannot set up serial scanner %s: %s", spec->path,
 		         strerror(errno));
-		set_err(err, errlen, msg);
+		talad_seterr(err, errlen, "%s", msg);
 		close(fd);
 		return TALAD_EIO;
 	}
@@ -456,7 +450,7 @@ int scanner_read(struct scanner *s, int timeout_ms, char code[BARCODE_CODE_MAX],
 		if (n < 0) {
 			if (errno == EINTR)
 				return SCANNER_NONE;
-			set_err(err, errlen, "cannot wait for the scanner");
+			talad_seterr(err, errlen, "cannot wait for the scanner");
 			return TALAD_EIO;
 		}
 		if (n == 0)
@@ -473,7 +467,7 @@ int scanner_read(struct scanner *s, int timeout_ms, char code[BARCODE_CODE_MAX],
 			}
 			char msg[96];
 			snprintf(msg, sizeof(msg), "cannot read the scanner: %s", strerror(errno));
-			set_err(err, errlen, msg);
+			talad_seterr(err, errlen, "%s", msg);
 			return TALAD_EIO;
 		}
 		if (got == 0) {
