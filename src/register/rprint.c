@@ -285,6 +285,19 @@ static const char *pick_uri(const struct rprint_config *cfg, const char *uri, ch
 	return NULL;
 }
 
+/* The configuration and the printer to use: uri, else the configured one.
+ * TALAD_ENOTFOUND (err says so) when there is none. */
+static int load_target(struct rstore *st, const char *uri, struct rprint_config *cfg,
+                       const char **to, char *err, size_t errlen)
+{
+	int rc = rprint_config_load(st, cfg, err, errlen);
+
+	if (rc != TALAD_OK)
+		return rc;
+	*to = pick_uri(cfg, uri, err, errlen);
+	return *to ? TALAD_OK : TALAD_ENOTFOUND;
+}
+
 /* What deliver() should do about the drawer. */
 struct kick {
 	const char *staff_id;
@@ -368,12 +381,9 @@ int rprint_order(struct rstore *st, const struct order *o, const char *uri, bool
 	const char *to;
 	int rc;
 
-	rc = rprint_config_load(st, &cfg, err, errlen);
+	rc = load_target(st, uri, &cfg, &to, err, errlen);
 	if (rc != TALAD_OK)
 		return rc;
-	to = pick_uri(&cfg, uri, err, errlen);
-	if (!to)
-		return TALAD_ENOTFOUND;
 	if (kick) {
 		snprintf(reason, sizeof(reason), "sale %s", o->number);
 		k.reason = reason;
@@ -451,12 +461,9 @@ int rprint_drawer_open(struct rstore *st, const char *staff_id, const char *reas
 	const char *to;
 	int rc;
 
-	rc = rprint_config_load(st, &cfg, err, errlen);
+	rc = load_target(st, uri, &cfg, &to, err, errlen);
 	if (rc != TALAD_OK)
 		return rc;
-	to = pick_uri(&cfg, uri, err, errlen);
-	if (!to)
-		return TALAD_ENOTFOUND;
 	/* A bad reason is refused before any device is touched. */
 	rc = check_reason(reason, err, errlen);
 	if (rc != TALAD_OK)
@@ -516,12 +523,9 @@ int rprint_status(struct rstore *st, const char *uri, struct escpos_status *stat
 	int rc;
 
 	memset(status, 0, sizeof(*status));
-	rc = rprint_config_load(st, &cfg, err, errlen);
+	rc = load_target(st, uri, &cfg, &to, err, errlen);
 	if (rc != TALAD_OK)
 		return rc;
-	to = pick_uri(&cfg, uri, err, errlen);
-	if (!to)
-		return TALAD_ENOTFOUND;
 	rc = transport_open(to, TRANSPORT_TIMEOUT_MS, &t, err, errlen);
 	if (rc != TALAD_OK)
 		return rc;
