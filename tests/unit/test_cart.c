@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "../lib/fixtures.h"
 #include "common/err.h"
 #include "common/uuid.h"
 #include "core/cart.h"
@@ -16,57 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t seed = 20261204;
-static uint64_t rng_state;
-
-static uint64_t rnd(void)
-{
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static int64_t rnd_range(int64_t lo, int64_t hi) /* inclusive */
-{
-	return lo + (int64_t)(rnd() % (uint64_t)(hi - lo + 1));
-}
-
-static int setup_seed(void **state)
-{
-	const char *s = getenv("TALAD_TEST_SEED");
-	(void)state;
-	if (s && *s)
-		seed = strtoull(s, NULL, 10);
-	rng_state = seed;
-	return 0;
-}
-
-#define CHECK(cond, iter)                                                                          \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			print_error("seed %llu iteration %d: %s\n", (unsigned long long)seed,      \
-			            (int)(iter), #cond);                                           \
-			fail();                                                                    \
-		}                                                                                  \
-	} while (0)
-
 static const struct tax_rule thai = {70000, true, TAX_ROUND_LINE};
-
-static struct cart_line mkline(const char *title, int64_t qty, int64_t price, bool taxable)
-{
-	struct cart_line l;
-	memset(&l, 0, sizeof(l));
-	snprintf(l.title, sizeof(l.title), "%s", title);
-	l.quantity = qty;
-	l.unit_price = price;
-	l.taxable = taxable;
-	return l;
-}
 
 static void add(struct cart *c, int64_t qty, int64_t price, bool taxable)
 {
-	struct cart_line l = mkline("item", qty, price, taxable);
+	struct cart_line l = fx_line("item", qty, price, taxable);
 	char err[128] = "";
 	int rc = cart_add_line(c, &l, err, sizeof(err));
 	if (rc)
@@ -416,11 +371,11 @@ static void test_add_line_validation(void **state)
 
 	cart_init(&c, &thai);
 
-	l = mkline("", 1, 100, true);
+	l = fx_line("", 1, 100, true);
 	assert_int_equal(cart_add_line(&c, &l, err, sizeof(err)), TALAD_EINVAL);
 	assert_string_equal(err, "line 1: empty title");
 
-	l = mkline("x", 0, 100, true);
+	l = fx_line("x", 0, 100, true);
 	assert_int_equal(cart_add_line(&c, &l, err, sizeof(err)), TALAD_EINVAL);
 	assert_string_equal(err, "line 1: quantity must be 1 to 1000000");
 	l.quantity = CART_MAX_QUANTITY + 1;
@@ -428,18 +383,18 @@ static void test_add_line_validation(void **state)
 	l.quantity = -1;
 	assert_int_equal(cart_add_line(&c, &l, err, sizeof(err)), TALAD_EINVAL);
 
-	l = mkline("x", 1, -1, true);
+	l = fx_line("x", 1, -1, true);
 	assert_int_equal(cart_add_line(&c, &l, err, sizeof(err)), TALAD_EINVAL);
 	assert_string_equal(err, "line 1: the price cannot be negative");
 
-	l = mkline("x", 1, 100, true);
+	l = fx_line("x", 1, 100, true);
 	strcpy(l.variant_id, "not-a-uuid");
 	assert_int_equal(cart_add_line(&c, &l, err, sizeof(err)), TALAD_EINVAL);
 	assert_string_equal(err, "line 1: the variant id is not a uuid");
 	memset(l.variant_id, 'a', sizeof(l.variant_id)); /* not terminated */
 	assert_int_equal(cart_add_line(&c, &l, err, sizeof(err)), TALAD_EINVAL);
 
-	l = mkline("x", 1, 100, true);
+	l = fx_line("x", 1, 100, true);
 	l.discount = (struct discount){DISCOUNT_PERCENT, TAX_PPM_ONE + 1};
 	assert_int_equal(cart_add_line(&c, &l, err, sizeof(err)), TALAD_EINVAL);
 	l.discount = (struct discount){DISCOUNT_AMOUNT, -5};
@@ -448,24 +403,24 @@ static void test_add_line_validation(void **state)
 	l.discount = (struct discount){(enum discount_kind)3, 5};
 	assert_int_equal(cart_add_line(&c, &l, err, sizeof(err)), TALAD_EINVAL);
 
-	l = mkline("bad \xff utf-8", 1, 100, true);
+	l = fx_line("bad \xff utf-8", 1, 100, true);
 	assert_int_equal(cart_add_line(&c, &l, err, sizeof(err)), TALAD_EINVAL);
-	l = mkline("overlong \xc0\xaf", 1, 100, true);
+	l = fx_line("overlong \xc0\xaf", 1, 100, true);
 	assert_int_equal(cart_add_line(&c, &l, err, sizeof(err)), TALAD_EINVAL);
-	l = mkline("cut \xe0\xb8", 1, 100, true);
+	l = fx_line("cut \xe0\xb8", 1, 100, true);
 	assert_int_equal(cart_add_line(&c, &l, err, sizeof(err)), TALAD_EINVAL);
-	l = mkline("tab\there", 1, 100, true);
+	l = fx_line("tab\there", 1, 100, true);
 	assert_int_equal(cart_add_line(&c, &l, err, sizeof(err)), TALAD_EINVAL);
-	l = mkline("x", 1, 100, true);
+	l = fx_line("x", 1, 100, true);
 	memset(l.title, 'a', sizeof(l.title)); /* not terminated */
 	assert_int_equal(cart_add_line(&c, &l, err, sizeof(err)), TALAD_EINVAL);
-	l = mkline("x", 1, 100, true);
+	l = fx_line("x", 1, 100, true);
 	strcpy(l.sku, "SKU\x01");
 	assert_int_equal(cart_add_line(&c, &l, err, sizeof(err)), TALAD_EINVAL);
 	assert_int_equal(c.nlines, 0);
 
 	/* good lines: Thai text, a catalog variant, computed fields ignored */
-	l = mkline("กาแฟเย็น", 2, 4500, true);
+	l = fx_line("กาแฟเย็น", 2, 4500, true);
 	uuid_v7(l.variant_id);
 	strcpy(l.sku, "CF-001");
 	l.total = 123;
@@ -577,27 +532,27 @@ static void test_allocate_random(void **state)
 	(void)state;
 
 	for (int iter = 0; iter < 5000; iter++) {
-		size_t n = 1 + rnd() % 24;
+		size_t n = 1 + fx_rnd() % 24;
 		int64_t total;
-		int64_t wmax = rnd() % 3 == 0 ? INT64_MAX / 24 : rnd() % 2 ? 1000 : 3;
+		int64_t wmax = fx_rnd() % 3 == 0 ? INT64_MAX / 24 : fx_rnd() % 2 ? 1000 : 3;
 
 		for (size_t i = 0; i < n; i++)
-			w[i] = rnd() % 5 == 0 ? 0 : rnd_range(0, wmax);
-		switch (rnd() % 4) {
+			w[i] = fx_rnd() % 5 == 0 ? 0 : fx_rnd_range(0, wmax);
+		switch (fx_rnd() % 4) {
 		case 0:
-			total = rnd_range(-100, 100);
+			total = fx_rnd_range(-100, 100);
 			break;
 		case 1:
-			total = rnd_range(0, 1000000);
+			total = fx_rnd_range(0, 1000000);
 			break;
 		case 2:
-			total = (int64_t)rnd();
+			total = (int64_t)fx_rnd();
 			break;
 		default:
-			total = rnd() % 2 ? INT64_MAX : INT64_MIN;
+			total = fx_rnd() % 2 ? INT64_MAX : INT64_MIN;
 		}
-		CHECK(cart_allocate(total, w, n, parts) == TALAD_OK, iter);
-		CHECK(is_largest_remainder(total, w, n, parts), iter);
+		FX_CHECK(cart_allocate(total, w, n, parts) == TALAD_OK, iter);
+		FX_CHECK(is_largest_remainder(total, w, n, parts), iter);
 	}
 }
 
@@ -605,17 +560,18 @@ static void test_allocate_random(void **state)
  * 0 to base (now and then exactly base). */
 static struct discount rnd_discount(int64_t base)
 {
-	switch (rnd() % 4) {
+	switch (fx_rnd() % 4) {
 	case 0:
 	case 1:
 		return (struct discount){DISCOUNT_NONE, 0};
 	case 2: {
 		static const int64_t common[] = {50000, 100000, 150000, 333333, TAX_PPM_ONE};
-		int64_t v = rnd() % 2 ? common[rnd() % 5] : rnd_range(0, TAX_PPM_ONE);
+		int64_t v = fx_rnd() % 2 ? common[fx_rnd() % 5] : fx_rnd_range(0, TAX_PPM_ONE);
 		return (struct discount){DISCOUNT_PERCENT, v};
 	}
 	default:
-		return (struct discount){DISCOUNT_AMOUNT, rnd() % 8 ? rnd_range(0, base) : base};
+		return (struct discount){DISCOUNT_AMOUNT,
+		                         fx_rnd() % 8 ? fx_rnd_range(0, base) : base};
 	}
 }
 
@@ -641,22 +597,22 @@ static void check_priced(const struct cart *c, int iter)
 
 	for (size_t i = 0; i < c->nlines; i++) {
 		const struct cart_line *l = &c->lines[i];
-		CHECK(l->gross == l->quantity * l->unit_price, iter);
-		CHECK(l->line_discount == ref_discount(&l->discount, l->gross), iter);
+		FX_CHECK(l->gross == l->quantity * l->unit_price, iter);
+		FX_CHECK(l->line_discount == ref_discount(&l->discount, l->gross), iter);
 		after[i] = l->gross - l->line_discount;
 		sum_after += after[i];
 		od_parts[i] = l->order_discount;
-		CHECK(l->net == l->gross - l->line_discount - l->order_discount, iter);
-		CHECK(l->net >= 0 && l->order_discount >= 0 && l->line_discount >= 0, iter);
-		CHECK(l->total == (c->tax.included ? l->net : l->net + l->tax), iter);
+		FX_CHECK(l->net == l->gross - l->line_discount - l->order_discount, iter);
+		FX_CHECK(l->net >= 0 && l->order_discount >= 0 && l->line_discount >= 0, iter);
+		FX_CHECK(l->total == (c->tax.included ? l->net : l->net + l->tax), iter);
 		if (!l->taxable) {
-			CHECK(l->tax == 0, iter);
+			FX_CHECK(l->tax == 0, iter);
 		} else {
-			CHECK(l->tax >= 0, iter);
+			FX_CHECK(l->tax >= 0, iter);
 			if (c->tax.included)
-				CHECK(l->tax <= l->net, iter);
+				FX_CHECK(l->tax <= l->net, iter);
 			if (c->tax.rounding == TAX_ROUND_LINE)
-				CHECK(l->tax == ref_tax(&c->tax, l->net), iter);
+				FX_CHECK(l->tax == ref_tax(&c->tax, l->net), iter);
 			taxable_nets[ntax] = l->net;
 			tax_parts[ntax++] = l->tax;
 			sum_taxable += l->net;
@@ -667,19 +623,19 @@ static void check_priced(const struct cart *c, int iter)
 		sum_total += l->total;
 	}
 	od = ref_discount(&c->order_discount, sum_after);
-	CHECK(is_largest_remainder(od, after, c->nlines, od_parts), iter);
+	FX_CHECK(is_largest_remainder(od, after, c->nlines, od_parts), iter);
 	if (c->tax.rounding == TAX_ROUND_ORDER && ntax) {
-		CHECK(is_largest_remainder(ref_tax(&c->tax, sum_taxable), taxable_nets, ntax,
-		                           tax_parts),
-		      iter);
+		FX_CHECK(is_largest_remainder(ref_tax(&c->tax, sum_taxable), taxable_nets, ntax,
+		                              tax_parts),
+		         iter);
 	}
-	CHECK(c->subtotal == sum_gross, iter);
-	CHECK(c->discount_total == sum_disc, iter);
-	CHECK(c->tax_total == sum_tax, iter);
-	CHECK(c->total == sum_total, iter);
-	CHECK(c->total == (c->tax.included ? c->subtotal - c->discount_total
-	                                   : c->subtotal - c->discount_total + c->tax_total),
-	      iter);
+	FX_CHECK(c->subtotal == sum_gross, iter);
+	FX_CHECK(c->discount_total == sum_disc, iter);
+	FX_CHECK(c->tax_total == sum_tax, iter);
+	FX_CHECK(c->total == sum_total, iter);
+	FX_CHECK(c->total == (c->tax.included ? c->subtotal - c->discount_total
+	                                      : c->subtotal - c->discount_total + c->tax_total),
+	         iter);
 }
 
 static void test_random_carts(void **state)
@@ -692,34 +648,35 @@ static void test_random_carts(void **state)
 		struct tax_rule r;
 		struct cart c, d;
 		char err[128] = "";
-		size_t n = rnd() % 10 == 0 ? 0 : 1 + rnd() % (rnd() % 4 ? 8 : 60);
+		size_t n = fx_rnd() % 10 == 0 ? 0 : 1 + fx_rnd() % (fx_rnd() % 4 ? 8 : 60);
 		int64_t sum_after = 0;
 		bool too_much = false;
 		int rc;
 
-		r.rate_ppm = rnd() % 3 ? rates[rnd() % 6] : rnd_range(0, TAX_PPM_ONE);
-		r.included = rnd() % 2;
-		r.rounding = rnd() % 2 ? TAX_ROUND_ORDER : TAX_ROUND_LINE;
+		r.rate_ppm = fx_rnd() % 3 ? rates[fx_rnd() % 6] : fx_rnd_range(0, TAX_PPM_ONE);
+		r.included = fx_rnd() % 2;
+		r.rounding = fx_rnd() % 2 ? TAX_ROUND_ORDER : TAX_ROUND_LINE;
 		cart_init(&c, &r);
 		for (size_t i = 0; i < n; i++) {
 			struct cart_line l;
-			int64_t qty = rnd() % 5 ? rnd_range(1, 5) : rnd_range(1, CART_MAX_QUANTITY);
-			int64_t price = rnd() % 10 == 0 ? 0
-			                : rnd() % 5     ? rnd_range(1, 20000)
-			                                : rnd_range(1, 1000000000);
-			l = mkline("random item", qty, price, rnd() % 5 != 0);
+			int64_t qty =
+			    fx_rnd() % 5 ? fx_rnd_range(1, 5) : fx_rnd_range(1, CART_MAX_QUANTITY);
+			int64_t price = fx_rnd() % 10 == 0 ? 0
+			                : fx_rnd() % 5     ? fx_rnd_range(1, 20000)
+			                                   : fx_rnd_range(1, 1000000000);
+			l = fx_line("random item", qty, price, fx_rnd() % 5 != 0);
 			l.discount = rnd_discount(qty * price);
-			CHECK(cart_add_line(&c, &l, err, sizeof(err)) == TALAD_OK, iter);
+			FX_CHECK(cart_add_line(&c, &l, err, sizeof(err)) == TALAD_OK, iter);
 			sum_after += qty * price - ref_discount(&l.discount, qty * price);
 			/* now and then a discount larger than its line */
-			if (rnd() % 50 == 0) {
+			if (fx_rnd() % 50 == 0) {
 				c.lines[i].discount =
 				    (struct discount){DISCOUNT_AMOUNT, qty * price + 1};
 				too_much = true;
 			}
 		}
 		c.order_discount = rnd_discount(sum_after);
-		if (rnd() % 50 == 0) {
+		if (fx_rnd() % 50 == 0) {
 			c.order_discount = (struct discount){DISCOUNT_AMOUNT, sum_after + 1};
 			too_much = true;
 		}
@@ -728,15 +685,15 @@ static void test_random_carts(void **state)
 		if (too_much) {
 			if (rc != TALAD_EINVAL || !strstr(err, "larger than"))
 				print_error("rc %d: %s\n", rc, err);
-			CHECK(rc == TALAD_EINVAL && strstr(err, "larger than"), iter);
-			CHECK(c.total == 0 && c.tax_total == 0, iter); /* left as it was */
+			FX_CHECK(rc == TALAD_EINVAL && strstr(err, "larger than"), iter);
+			FX_CHECK(c.total == 0 && c.tax_total == 0, iter); /* left as it was */
 			refused++;
 			cart_release(&c);
 			continue;
 		}
 		if (rc != TALAD_OK)
 			print_error("cart_price: %s\n", err);
-		CHECK(rc == TALAD_OK, iter);
+		FX_CHECK(rc == TALAD_OK, iter);
 		check_priced(&c, iter);
 		priced++;
 
@@ -745,12 +702,13 @@ static void test_random_carts(void **state)
 		for (size_t i = 0; i < d.nlines; i++)
 			d.lines[i].total = d.lines[i].tax = d.lines[i].net = 0;
 		d.total = d.tax_total = 0;
-		CHECK(cart_price(&d, err, sizeof(err)) == TALAD_OK, iter);
-		CHECK(d.total == c.total && d.tax_total == c.tax_total &&
-		          d.discount_total == c.discount_total && d.subtotal == c.subtotal,
-		      iter);
-		CHECK(c.nlines == 0 || memcmp(d.lines, c.lines, c.nlines * sizeof(*c.lines)) == 0,
-		      iter);
+		FX_CHECK(cart_price(&d, err, sizeof(err)) == TALAD_OK, iter);
+		FX_CHECK(d.total == c.total && d.tax_total == c.tax_total &&
+		             d.discount_total == c.discount_total && d.subtotal == c.subtotal,
+		         iter);
+		FX_CHECK(c.nlines == 0 ||
+		             memcmp(d.lines, c.lines, c.nlines * sizeof(*c.lines)) == 0,
+		         iter);
 		cart_release(&d);
 		cart_release(&c);
 	}
@@ -841,5 +799,5 @@ int main(void)
 	    cmocka_unit_test(test_allocate_random),    cmocka_unit_test(test_random_carts),
 	    cmocka_unit_test(test_discount_parse),     cmocka_unit_test(test_discount_kind_names),
 	};
-	return cmocka_run_group_tests(tests, setup_seed, NULL);
+	return cmocka_run_group_tests(tests, fx_setup_seed, NULL);
 }

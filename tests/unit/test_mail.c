@@ -16,6 +16,7 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
+#include "../lib/fixtures.h"
 #include "common/buf.h"
 #include "common/email.h"
 #include "common/err.h"
@@ -486,8 +487,7 @@ struct fixture {
 static int setup(void **state)
 {
 	struct fixture *f = xcalloc(1, sizeof(*f));
-	strcpy(f->dir, "/tmp/talad-test-mail.XXXXXX");
-	if (!mkdtemp(f->dir))
+	if (fx_tmpdir("talad-test-mail", f->dir, sizeof(f->dir)))
 		return -1;
 	snprintf(f->path, sizeof(f->path), "%s/talad.db", f->dir);
 	*state = f;
@@ -497,14 +497,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	if (f->st)
-		f->st->ops->close(f->st);
-	char cmd[200];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	if (system(cmd) != 0)
-		return -1;
+	int rc = fx_server_store_done(f->st, f->dir);
 	free(f);
-	return 0;
+	return rc;
 }
 
 static void mail_row(struct st_mail *m, const char *op, const char *order, const char *email,

@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "../lib/fixtures.h"
 #include "common/err.h"
 #include "core/money.h"
 
@@ -14,51 +15,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t seed = 20261204;
-static uint64_t rng_state;
-
-static uint64_t rnd(void)
-{
-	/* splitmix64: the same sequence on every machine */
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static int setup_seed(void **state)
-{
-	const char *s = getenv("TALAD_TEST_SEED");
-	(void)state;
-	if (s && *s)
-		seed = strtoull(s, NULL, 10);
-	rng_state = seed;
-	return 0;
-}
-
-#define CHECK(cond, iter)                                                                          \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			print_error("seed %llu iteration %d: %s\n", (unsigned long long)seed,      \
-			            (int)(iter), #cond);                                           \
-			fail();                                                                    \
-		}                                                                                  \
-	} while (0)
-
 /* A random amount: often small, sometimes at the edges of int64_t. */
 static int64_t rnd_amount(void)
 {
-	switch (rnd() % 6) {
+	switch (fx_rnd() % 6) {
 	case 0:
-		return (int64_t)(rnd() % 1000) - 500;
+		return (int64_t)(fx_rnd() % 1000) - 500;
 	case 1:
-		return (int64_t)(rnd() % 100000000);
+		return (int64_t)(fx_rnd() % 100000000);
 	case 2:
-		return INT64_MAX - (int64_t)(rnd() % 1000);
+		return INT64_MAX - (int64_t)(fx_rnd() % 1000);
 	case 3:
-		return INT64_MIN + (int64_t)(rnd() % 1000);
+		return INT64_MIN + (int64_t)(fx_rnd() % 1000);
 	default:
-		return (int64_t)rnd();
+		return (int64_t)fx_rnd();
 	}
 }
 
@@ -245,20 +215,20 @@ static void test_roundtrip_random(void **state)
 	(void)state;
 
 	for (int iter = 0; iter < 20000; iter++) {
-		int exponent = (int)(rnd() % 5); /* 0..4: every currency and tax rates */
+		int exponent = (int)(fx_rnd() % 5); /* 0..4: every currency and tax rates */
 		int64_t v = rnd_amount(), back = 0;
 		int rc;
 
 		money_format(v, exponent, out);
-		CHECK(strlen(out) < MONEY_STRLEN, iter);
+		FX_CHECK(strlen(out) < MONEY_STRLEN, iter);
 		rc = money_parse(out, exponent, &back, err, sizeof(err));
-		CHECK(rc == TALAD_OK, iter);
-		CHECK(back == v, iter);
+		FX_CHECK(rc == TALAD_OK, iter);
+		FX_CHECK(back == v, iter);
 
 		money_format_grouped(v, exponent, out);
 		strip_commas(out);
 		rc = money_parse(out, exponent, &back, err, sizeof(err));
-		CHECK(rc == TALAD_OK && back == v, iter);
+		FX_CHECK(rc == TALAD_OK && back == v, iter);
 	}
 }
 
@@ -343,8 +313,8 @@ static void test_muldiv_random(void **state)
 
 	for (int iter = 0; iter < 20000; iter++) {
 		int64_t a = rnd_amount();
-		int64_t num = (int64_t)(rnd() % 2000001) - 1000000;
-		int64_t den = 1 + (int64_t)(rnd() % (rnd() % 2 ? 2000000 : INT64_MAX));
+		int64_t num = (int64_t)(fx_rnd() % 2000001) - 1000000;
+		int64_t den = 1 + (int64_t)(fx_rnd() % (fx_rnd() % 2 ? 2000000 : INT64_MAX));
 		int64_t q;
 		__int128 p = (__int128)a * num;
 		__int128 wq = p / den;
@@ -353,15 +323,15 @@ static void test_muldiv_random(void **state)
 		/* Rounding moves the truncated quotient away from zero or not at
 		 * all, so only a quotient at or past the edge can overflow. */
 		if (rc == TALAD_ERANGE) {
-			CHECK(wq >= INT64_MAX || wq <= INT64_MIN, iter);
+			FX_CHECK(wq >= INT64_MAX || wq <= INT64_MIN, iter);
 			continue;
 		}
-		CHECK(rc == TALAD_OK, iter);
+		FX_CHECK(rc == TALAD_OK, iter);
 		__int128 diff = p - (__int128)q * den;
 		__int128 ad = diff < 0 ? -diff : diff;
-		CHECK(2 * ad <= den, iter);
+		FX_CHECK(2 * ad <= den, iter);
 		if (2 * ad == den) /* a tie: the result is the one further from 0 */
-			CHECK((p >= 0 && diff <= 0) || (p < 0 && diff >= 0), iter);
+			FX_CHECK((p >= 0 && diff <= 0) || (p < 0 && diff >= 0), iter);
 	}
 }
 
@@ -413,15 +383,15 @@ static void test_round_to_random(void **state)
 	(void)state;
 
 	for (int iter = 0; iter < 20000; iter++) {
-		int64_t v = (int64_t)(rnd() % 2000000001) - 1000000000;
-		int64_t inc = 1 + (int64_t)(rnd() % 1000);
+		int64_t v = (int64_t)(fx_rnd() % 2000000001) - 1000000000;
+		int64_t inc = 1 + (int64_t)(fx_rnd() % 1000);
 		int64_t r;
-		CHECK(money_round_to(v, inc, &r) == TALAD_OK, iter);
-		CHECK(r % inc == 0, iter);
+		FX_CHECK(money_round_to(v, inc, &r) == TALAD_OK, iter);
+		FX_CHECK(r % inc == 0, iter);
 		int64_t d = r - v, ad = d < 0 ? -d : d;
-		CHECK(2 * ad <= inc, iter);
+		FX_CHECK(2 * ad <= inc, iter);
 		if (2 * ad == inc)
-			CHECK((v >= 0 && d > 0) || (v < 0 && d < 0), iter);
+			FX_CHECK((v >= 0 && d > 0) || (v < 0 && d < 0), iter);
 	}
 }
 
@@ -434,5 +404,5 @@ int main(void)
 	    cmocka_unit_test(test_muldiv),           cmocka_unit_test(test_muldiv_random),
 	    cmocka_unit_test(test_round_to),         cmocka_unit_test(test_round_to_random),
 	};
-	return cmocka_run_group_tests(tests, setup_seed, NULL);
+	return cmocka_run_group_tests(tests, fx_setup_seed, NULL);
 }

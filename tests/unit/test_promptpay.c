@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "../lib/fixtures.h"
 #include "common/err.h"
 #include "common/xalloc.h"
 #include "core/money.h"
@@ -21,8 +22,8 @@
 #include "register/rstore.h"
 #include "register/till_qr.h"
 
-#define REG_ID "01900000-0000-7000-8000-000000000001"
-#define LOC_ID "01900000-0000-7000-8000-0000000000aa"
+#define REG_ID FX_REG_ID
+#define LOC_ID FX_LOC_ID
 
 static const char *snapshot_json =
     "{\"cursor\": 10, \"server_time\": \"2026-01-01T00:00:00.000Z\","
@@ -45,28 +46,11 @@ struct fixture {
 static int setup(void **state)
 {
 	struct fixture *f = xcalloc(1, sizeof(*f));
-	struct rstore_pairing p;
-	char err[256];
-	strcpy(f->dir, "/tmp/talad-promptpay.XXXXXX");
-	if (!mkdtemp(f->dir))
+	if (fx_tmpdir("talad-promptpay", f->dir, sizeof(f->dir)))
 		return -1;
 	snprintf(f->path, sizeof(f->path), "%s/register.db", f->dir);
-	if (rstore_open(f->path, &f->st, err, sizeof(err)) != TALAD_OK)
+	if (fx_register_store(f->path, snapshot_json, false, &f->st))
 		return -1;
-	memset(&p, 0, sizeof(p));
-	strcpy(p.server_url, "http://127.0.0.1:1");
-	strcpy(p.register_id, REG_ID);
-	strcpy(p.register_code, "R01");
-	strcpy(p.register_name, "Counter 1");
-	strcpy(p.token, "tok");
-	strcpy(p.location_id, LOC_ID);
-	strcpy(p.location_name, "Main");
-	if (rstore_set_pairing(f->st, &p, true) != TALAD_OK)
-		return -1;
-	json_t *snap = json_loads(snapshot_json, 0, NULL);
-	if (!snap || rstore_apply_snapshot(f->st, snap, NULL, NULL, NULL, err, sizeof(err)))
-		return -1;
-	json_decref(snap);
 	*state = f;
 	return 0;
 }
@@ -74,13 +58,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[128];
 	rstore_close(f->st);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	if (system(cmd) != 0)
-		return -1;
+	int rc = fx_rmtree(f->dir);
 	free(f);
-	return 0;
+	return rc;
 }
 
 static void thb(struct currency *c)

@@ -3,6 +3,7 @@
  * `talad labels` (files, a fake Zebra on loopback, a fake lp for CUPS, and
  * nothing written on error) and `talad scanner test` over a pseudo-terminal
  * and a wedge on a pipe. */
+#include "../lib/fixtures.h"
 #include "common/buf.h"
 #include "common/err.h"
 #include "common/xalloc.h"
@@ -31,8 +32,8 @@
 
 #include <cmocka.h>
 
-#define REG_ID "01900000-0000-7000-8000-000000000001"
-#define LOC_ID "01900000-0000-7000-8000-0000000000aa"
+#define REG_ID FX_REG_ID
+#define LOC_ID FX_LOC_ID
 #define V(n)   "01900000-0000-7000-8000-0000000001" n
 
 #define VARIANT(id, sku, barcode, title, price)                                                    \
@@ -93,37 +94,12 @@ struct fixture {
 static int setup(void **state)
 {
 	struct fixture *f = xcalloc(1, sizeof(*f));
-	strcpy(f->dir, "/tmp/talad-rlabels.XXXXXX");
-	if (!mkdtemp(f->dir))
+	if (fx_tmpdir("talad-rlabels", f->dir, sizeof(f->dir)))
 		return -1;
-	char path[128], err[256];
+	char path[128];
 	snprintf(path, sizeof(path), "%s/register.db", f->dir);
-	if (rstore_open(path, &f->st, err, sizeof(err)) != TALAD_OK) {
-		fprintf(stderr, "%s\n", err);
+	if (fx_register_store(path, snapshot_json, false, &f->st))
 		return -1;
-	}
-	struct rstore_pairing p = {0};
-	strcpy(p.server_url, "http://127.0.0.1:1");
-	strcpy(p.register_id, REG_ID);
-	strcpy(p.register_code, "R01");
-	strcpy(p.register_name, "Counter 1");
-	strcpy(p.token, "tok");
-	strcpy(p.location_id, LOC_ID);
-	strcpy(p.location_name, "Main");
-	if (rstore_set_pairing(f->st, &p, true) != TALAD_OK)
-		return -1;
-	json_error_t je;
-	json_t *snap = json_loads(snapshot_json, 0, &je);
-	if (!snap) {
-		fprintf(stderr, "bad test json: %s at %d\n", je.text, je.position);
-		return -1;
-	}
-	int rc = rstore_apply_snapshot(f->st, snap, NULL, NULL, NULL, err, sizeof(err));
-	json_decref(snap);
-	if (rc != TALAD_OK) {
-		fprintf(stderr, "snapshot: %s\n", err);
-		return -1;
-	}
 	*state = f;
 	return 0;
 }
@@ -132,11 +108,9 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 	rstore_close(f->st);
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	int rc = system(cmd);
+	int rc = fx_rmtree(f->dir);
 	free(f);
-	return rc == 0 ? 0 : -1;
+	return rc;
 }
 
 static void code_with_check(const char *body, char *out, size_t len)

@@ -4,6 +4,7 @@
  * "no sale" drawer openings, the printer config keys, and the receipt,
  * drawer and printer subcommands. */
 #include "../lib/escpos_decode.h"
+#include "../lib/fixtures.h"
 #include "common/err.h"
 #include "common/uuid.h"
 #include "common/xalloc.h"
@@ -27,8 +28,8 @@
 
 #include <cmocka.h>
 
-#define REG_ID "01900000-0000-7000-8000-000000000001"
-#define LOC_ID "01900000-0000-7000-8000-0000000000aa"
+#define REG_ID FX_REG_ID
+#define LOC_ID FX_LOC_ID
 
 static const char *snapshot_json =
     "{\"cursor\": 10, \"server_time\": \"2026-01-01T00:00:00.000Z\","
@@ -51,34 +52,13 @@ struct fixture {
 static int setup(void **state)
 {
 	struct fixture *f = xcalloc(1, sizeof(*f));
-	struct rstore_pairing p;
-	json_error_t je;
-	json_t *snap;
-	char err[256];
 
-	strcpy(f->dir, "/tmp/talad-rprint.XXXXXX");
-	if (!mkdtemp(f->dir))
+	if (fx_tmpdir("talad-rprint", f->dir, sizeof(f->dir)))
 		return -1;
 	snprintf(f->path, sizeof(f->path), "%s/register.db", f->dir);
 	snprintf(f->job, sizeof(f->job), "%s/printer.bin", f->dir);
 	snprintf(f->uri, sizeof(f->uri), "file:%s", f->job);
-	if (rstore_open(f->path, &f->st, err, sizeof(err)) != TALAD_OK)
-		return -1;
-	memset(&p, 0, sizeof(p));
-	strcpy(p.server_url, "http://127.0.0.1:1");
-	strcpy(p.register_id, REG_ID);
-	strcpy(p.register_code, "R01");
-	strcpy(p.register_name, "Counter 1");
-	strcpy(p.token, "tok");
-	strcpy(p.location_id, LOC_ID);
-	strcpy(p.location_name, "Main");
-	if (rstore_set_pairing(f->st, &p, true) != TALAD_OK)
-		return -1;
-	snap = json_loads(snapshot_json, 0, &je);
-	if (!snap || rstore_apply_snapshot(f->st, snap, NULL, NULL, NULL, err, sizeof(err)))
-		return -1;
-	json_decref(snap);
-	if (rstore_set_logged_in(f->st, true) != TALAD_OK)
+	if (fx_register_store(f->path, snapshot_json, true, &f->st))
 		return -1;
 	*state = f;
 	return 0;
@@ -87,14 +67,12 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[128];
+	int rc;
 
 	rstore_close(f->st);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	if (system(cmd) != 0)
-		return -1;
+	rc = fx_rmtree(f->dir);
 	free(f);
-	return 0;
+	return rc;
 }
 
 /* A committed cash sale of one custom line. */

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "../lib/fixtures.h"
 #include "common/err.h"
 #include "common/uuid.h"
 #include "common/xalloc.h"
@@ -24,8 +25,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define REG_ID    "01900000-0000-7000-8000-000000000001"
-#define LOC_ID    "01900000-0000-7000-8000-0000000000aa"
+#define REG_ID    FX_REG_ID
+#define LOC_ID    FX_LOC_ID
 #define LOC2_ID   "01900000-0000-7000-8000-0000000000bb"
 #define V_TEA     "01900000-0000-7000-8000-000000000101"
 #define V_CAKE    "01900000-0000-7000-8000-000000000102"
@@ -80,14 +81,8 @@ static json_t *parse(const char *text)
 
 static void pair(struct rstore *st)
 {
-	struct rstore_pairing p = {0};
-	strcpy(p.server_url, "http://127.0.0.1:1");
-	strcpy(p.register_id, REG_ID);
-	strcpy(p.register_code, "R01");
-	strcpy(p.register_name, "Counter 1");
-	strcpy(p.token, "tok");
-	strcpy(p.location_id, LOC_ID);
-	strcpy(p.location_name, "Main");
+	struct rstore_pairing p;
+	fx_pairing(&p);
 	assert_int_equal(rstore_set_pairing(st, &p, true), TALAD_OK);
 }
 
@@ -104,8 +99,7 @@ static void load_snapshot(struct rstore *st)
 static int setup(void **state)
 {
 	struct fixture *f = xcalloc(1, sizeof(*f));
-	strcpy(f->dir, "/tmp/talad-rstore.XXXXXX");
-	if (!mkdtemp(f->dir))
+	if (fx_tmpdir("talad-rstore", f->dir, sizeof(f->dir)))
 		return -1;
 	snprintf(f->path, sizeof(f->path), "%s/register.db", f->dir);
 	char err[256];
@@ -133,12 +127,9 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 	rstore_close(f->st);
-	char cmd[160];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	if (system(cmd) != 0)
-		return -1;
+	int rc = fx_rmtree(f->dir);
 	free(f);
-	return 0;
+	return rc;
 }
 
 static int64_t count_rows(const char *path, const char *sql)

@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "../lib/fixtures.h"
 #include "server/fastjson.h"
 
 #include <jansson.h>
@@ -18,27 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static uint64_t seed = 20261204;
-static uint64_t rng_state;
-
-static uint64_t rnd(void)
-{
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static int setup_seed(void **state)
-{
-	(void)state;
-	const char *s = getenv("TALAD_TEST_SEED");
-	if (s)
-		seed = strtoull(s, NULL, 10);
-	rng_state = seed;
-	return 0;
-}
 
 /* Parses text both ways; fails the test when they disagree. Returns whether
  * it was accepted. */
@@ -50,7 +30,7 @@ static bool same_as_jansson(const char *text, size_t len)
 	json_t *b = fastjson_load(text, len, &fe);
 	if (!a != !b || (a && !json_equal(a, b))) {
 		fprintf(stderr, "seed %llu: disagreement on %.*s\njansson: %s\nfastjson: %s\n",
-		        (unsigned long long)seed, (int)(len > 300 ? 300 : len), text,
+		        (unsigned long long)fx_seed, (int)(len > 300 ? 300 : len), text,
 		        a ? "accepted" : je.text, b ? "accepted" : fe.text);
 		fail();
 	}
@@ -207,14 +187,14 @@ static json_t *random_value(int depth)
 	static const char *const pieces[] = {"a",  "ไทย",  "\"",   "\\", "/",    "\n",
 	                                     "\t", "\x01", "\x1f", "é",  "🙂", " ",
 	                                     "{",  "]",    ":",    ",",  "0"};
-	int kind = (int)(rnd() % (depth > 4 ? 6 : 8));
+	int kind = (int)(fx_rnd() % (depth > 4 ? 6 : 8));
 	switch (kind) {
 	case 0:
 		return json_null();
 	case 1:
-		return json_boolean(rnd() & 1);
+		return json_boolean(fx_rnd() & 1);
 	case 2: {
-		uint64_t r = rnd();
+		uint64_t r = fx_rnd();
 		switch (r % 4) {
 		case 0:
 			return json_integer((json_int_t)(r >> 2) - (json_int_t)(1LL << 60));
@@ -227,29 +207,29 @@ static json_t *random_value(int depth)
 		}
 	}
 	case 3:
-		return json_real((double)(int64_t)(rnd() % 2000001 - 1000000) / 64.0);
+		return json_real((double)(int64_t)(fx_rnd() % 2000001 - 1000000) / 64.0);
 	case 4:
 	case 5: {
 		char s[256] = "";
-		size_t n = rnd() % 12;
+		size_t n = fx_rnd() % 12;
 		for (size_t i = 0; i < n; i++)
-			strcat(s, pieces[rnd() % (sizeof(pieces) / sizeof(pieces[0]))]);
+			strcat(s, pieces[fx_rnd() % (sizeof(pieces) / sizeof(pieces[0]))]);
 		return json_string(s);
 	}
 	case 6: {
 		json_t *a = json_array();
-		size_t n = rnd() % 5;
+		size_t n = fx_rnd() % 5;
 		for (size_t i = 0; i < n; i++)
 			json_array_append_new(a, random_value(depth + 1));
 		return a;
 	}
 	default: {
 		json_t *o = json_object();
-		size_t n = rnd() % 5;
+		size_t n = fx_rnd() % 5;
 		for (size_t i = 0; i < n; i++) {
 			char key[32];
-			snprintf(key, sizeof(key), "%s%u", pieces[rnd() % 4],
-			         (unsigned)(rnd() % 8));
+			snprintf(key, sizeof(key), "%s%u", pieces[fx_rnd() % 4],
+			         (unsigned)(fx_rnd() % 8));
 			json_object_set_new(o, key, random_value(depth + 1));
 		}
 		return o;
@@ -260,8 +240,9 @@ static json_t *random_value(int depth)
 static char *random_text(void)
 {
 	json_t *v = random_value(0);
-	size_t flags = JSON_ENCODE_ANY | ((rnd() & 1) ? JSON_COMPACT : JSON_INDENT(rnd() % 4)) |
-	               ((rnd() & 1) ? JSON_ENSURE_ASCII : 0) | JSON_REAL_PRECISION(17);
+	size_t flags = JSON_ENCODE_ANY |
+	               ((fx_rnd() & 1) ? JSON_COMPACT : JSON_INDENT(fx_rnd() % 4)) |
+	               ((fx_rnd() & 1) ? JSON_ENSURE_ASCII : 0) | JSON_REAL_PRECISION(17);
 	char *text = json_dumps(v, flags);
 	json_decref(v);
 	assert_non_null(text);
@@ -288,11 +269,11 @@ static void test_random_damage(void **state)
 		size_t n = strlen(text);
 		char *t = malloc(n + 2);
 		memcpy(t, text, n + 1);
-		size_t at = n ? rnd() % n : 0;
-		switch (rnd() % 3) {
+		size_t at = n ? fx_rnd() % n : 0;
+		switch (fx_rnd() % 3) {
 		case 0: /* replace a byte */
 			if (n)
-				t[at] = alphabet[rnd() % (sizeof(alphabet) - 1)];
+				t[at] = alphabet[fx_rnd() % (sizeof(alphabet) - 1)];
 			break;
 		case 1: /* delete a byte */
 			if (n) {
@@ -302,7 +283,7 @@ static void test_random_damage(void **state)
 			break;
 		default: /* insert a byte */
 			memmove(t + at + 1, t + at, n - at + 1);
-			t[at] = alphabet[rnd() % (sizeof(alphabet) - 1)];
+			t[at] = alphabet[fx_rnd() % (sizeof(alphabet) - 1)];
 			n++;
 			break;
 		}
@@ -393,8 +374,8 @@ int main(void)
 	    cmocka_unit_test(test_corpus_invalid),
 	    cmocka_unit_test(test_errors_say_where),
 	    cmocka_unit_test(test_span),
-	    cmocka_unit_test_setup(test_random_documents, setup_seed),
-	    cmocka_unit_test_setup(test_random_damage, setup_seed),
+	    cmocka_unit_test_setup(test_random_documents, fx_setup_seed),
+	    cmocka_unit_test_setup(test_random_damage, fx_setup_seed),
 	    cmocka_unit_test(test_arena_keeps_outside_values),
 	    cmocka_unit_test(test_arena_threads),
 	};

@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "../lib/fixtures.h"
 #include "common/err.h"
 #include "common/timeutil.h"
 #include "common/uuid.h"
@@ -26,7 +27,7 @@
 
 struct fx {
 	char dir[64];
-	char path[96];
+	char path[128];
 	struct store *st;
 	struct st_register reg, other;
 };
@@ -45,11 +46,7 @@ static void add_card(struct store *st, const char *code, int64_t balance)
 static int setup(void **state)
 {
 	struct fx *f = xcalloc(1, sizeof(*f));
-	char err[256];
-	strcpy(f->dir, "/tmp/talad-pay-test.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof(f->path), "%s/talad.db", f->dir);
-	assert_int_equal(store_sqlite_open(f->path, true, &f->st, err, sizeof(err)), TALAD_OK);
+	assert_int_equal(fx_server_store("talad-pay-test", f->dir, f->path, &f->st), 0);
 	uuid_v7(f->reg.id);
 	strcpy(f->reg.code, "R01");
 	uuid_v7(f->other.id);
@@ -62,13 +59,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	if (f->st)
-		f->st->ops->close(f->st);
-	char *cmd = xasprintf("rm -rf '%s'", f->dir);
-	assert_int_equal(0, system(cmd));
-	free(cmd);
+	int rc = fx_server_store_done(f->st, f->dir);
 	free(f);
-	return 0;
+	return rc;
 }
 
 static int gift(struct store *st, const struct st_register *reg, const char *order_id,

@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "../lib/fixtures.h"
 #include "common/err.h"
 #include "common/uuid.h"
 #include "common/xalloc.h"
@@ -22,7 +23,7 @@
 
 struct fx {
 	char dir[64];
-	char path[96];
+	char path[128];
 	struct store *st;
 	struct st_location loc;
 };
@@ -30,11 +31,7 @@ struct fx {
 static int setup(void **state)
 {
 	struct fx *f = xcalloc(1, sizeof(*f));
-	char err[256];
-	strcpy(f->dir, "/tmp/talad-store-test.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof(f->path), "%s/talad.db", f->dir);
-	assert_int_equal(TALAD_OK, store_sqlite_open(f->path, true, &f->st, err, sizeof(err)));
+	assert_int_equal(fx_server_store("talad-store-test", f->dir, f->path, &f->st), 0);
 	uuid_v7(f->loc.id);
 	strcpy(f->loc.name, "Front");
 	assert_int_equal(TALAD_OK, f->st->ops->location_add(f->st, &f->loc));
@@ -45,13 +42,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	if (f->st)
-		f->st->ops->close(f->st);
-	char *cmd = xasprintf("rm -rf '%s'", f->dir);
-	assert_int_equal(0, system(cmd));
-	free(cmd);
+	int rc = fx_server_store_done(f->st, f->dir);
 	free(f);
-	return 0;
+	return rc;
 }
 
 static void make_variant(struct st_variant *v, const char *sku, const char *barcode, int64_t price)

@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "../lib/fixtures.h"
 #include "common/err.h"
 #include "core/money.h"
 #include "core/tender.h"
@@ -15,41 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static uint64_t seed = 20261204;
-static uint64_t rng_state;
-
-static uint64_t rnd(void)
-{
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static int64_t rnd_range(int64_t lo, int64_t hi) /* inclusive */
-{
-	return lo + (int64_t)(rnd() % (uint64_t)(hi - lo + 1));
-}
-
-static int setup_seed(void **state)
-{
-	const char *s = getenv("TALAD_TEST_SEED");
-	(void)state;
-	if (s && *s)
-		seed = strtoull(s, NULL, 10);
-	rng_state = seed;
-	return 0;
-}
-
-#define CHECK(cond, iter)                                                                          \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			print_error("seed %llu iteration %d: %s\n", (unsigned long long)seed,      \
-			            (int)(iter), #cond);                                           \
-			fail();                                                                    \
-		}                                                                                  \
-	} while (0)
 
 static void test_kinds(void **state)
 {
@@ -410,14 +376,16 @@ static void test_settle_random(void **state)
 		struct tender t[TENDER_MAX];
 		struct settlement s;
 		char err[128] = "";
-		int64_t total = rnd() % 10 == 0 ? 0 : rnd_range(1, rnd() % 2 ? 20000 : 1000000000);
-		int64_t inc = incs[rnd() % 6];
-		size_t n = rnd() % 4 == 0 ? 1 + rnd() % TENDER_MAX : 1 + rnd() % 3;
+		int64_t total =
+		    fx_rnd() % 10 == 0 ? 0 : fx_rnd_range(1, fx_rnd() % 2 ? 20000 : 1000000000);
+		int64_t inc = incs[fx_rnd() % 6];
+		size_t n = fx_rnd() % 4 == 0 ? 1 + fx_rnd() % TENDER_MAX : 1 + fx_rnd() % 3;
 		int64_t sum_amount = 0, sum_change = 0;
 
 		for (size_t i = 0; i < n; i++) {
-			enum tender_kind k = (enum tender_kind)(rnd() % 4);
-			int64_t amt = rnd() % 3 == 0 ? 0 : rnd_range(1, total / (int64_t)n + 2000);
+			enum tender_kind k = (enum tender_kind)(fx_rnd() % 4);
+			int64_t amt =
+			    fx_rnd() % 3 == 0 ? 0 : fx_rnd_range(1, total / (int64_t)n + 2000);
 			t[i] = T(k,
 			         k == TENDER_GIFT_CARD ? "GC-1"
 			         : k == TENDER_CUSTOM  ? "QR"
@@ -426,34 +394,34 @@ static void test_settle_random(void **state)
 		}
 		int rc = tender_settle(total, t, n, inc, &s, err, sizeof(err));
 		if (rc != TALAD_OK) {
-			CHECK(rc == TALAD_EINVAL && err[0], iter);
+			FX_CHECK(rc == TALAD_EINVAL && err[0], iter);
 			failed++;
 			continue;
 		}
 		ok++;
-		CHECK(s.npayments == n, iter);
+		FX_CHECK(s.npayments == n, iter);
 		for (size_t i = 0; i < s.npayments; i++) {
 			const struct payment *p = &s.payments[i];
-			CHECK(p->kind == t[i].kind, iter);
-			CHECK(p->amount >= 0 && p->tendered >= p->amount, iter);
-			CHECK(p->change == p->tendered - p->amount, iter);
+			FX_CHECK(p->kind == t[i].kind, iter);
+			FX_CHECK(p->amount >= 0 && p->tendered >= p->amount, iter);
+			FX_CHECK(p->change == p->tendered - p->amount, iter);
 			if (p->kind != TENDER_CASH)
-				CHECK(p->tendered == p->amount && p->amount > 0, iter);
+				FX_CHECK(p->tendered == p->amount && p->amount > 0, iter);
 			if (p->change)
-				CHECK(p->kind == TENDER_CASH && i == s.npayments - 1, iter);
+				FX_CHECK(p->kind == TENDER_CASH && i == s.npayments - 1, iter);
 			if (t[i].has_amount)
-				CHECK(p->tendered == t[i].amount, iter);
+				FX_CHECK(p->tendered == t[i].amount, iter);
 			sum_amount += p->amount;
 			sum_change += p->change;
 		}
-		CHECK(sum_amount == s.due, iter);
-		CHECK(sum_change == s.change, iter);
-		CHECK(s.due == total + s.rounding, iter);
+		FX_CHECK(sum_amount == s.due, iter);
+		FX_CHECK(sum_change == s.change, iter);
+		FX_CHECK(s.due == total + s.rounding, iter);
 		if (inc == 0)
-			CHECK(s.rounding == 0, iter);
-		CHECK(2 * (s.rounding < 0 ? -s.rounding : s.rounding) <= inc, iter);
+			FX_CHECK(s.rounding == 0, iter);
+		FX_CHECK(2 * (s.rounding < 0 ? -s.rounding : s.rounding) <= inc, iter);
 		if (s.rounding)
-			CHECK(s.payments[s.npayments - 1].kind == TENDER_CASH, iter);
+			FX_CHECK(s.payments[s.npayments - 1].kind == TENDER_CASH, iter);
 	}
 	/* both outcomes must be common, or the properties prove little */
 	assert_true(ok > 3000 && failed > 3000);
@@ -466,5 +434,5 @@ int main(void)
 	    cmocka_unit_test(test_parse_bad),     cmocka_unit_test(test_settle_known),
 	    cmocka_unit_test(test_settle_errors), cmocka_unit_test(test_settle_random),
 	};
-	return cmocka_run_group_tests(tests, setup_seed, NULL);
+	return cmocka_run_group_tests(tests, fx_setup_seed, NULL);
 }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "../lib/fixtures.h"
 #include "common/err.h"
 #include "common/timeutil.h"
 #include "common/xalloc.h"
@@ -29,8 +30,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define REG_ID "01900000-0000-7000-8000-000000000001"
-#define LOC_ID "01900000-0000-7000-8000-0000000000aa"
+#define REG_ID FX_REG_ID
+#define LOC_ID FX_LOC_ID
 #define V_TEA  "01900000-0000-7000-8000-000000000101"
 
 struct fixture {
@@ -82,24 +83,11 @@ static void load_snapshot(struct rstore *st)
 static int setup(void **state)
 {
 	struct fixture *f = xcalloc(1, sizeof(*f));
-	char err[256];
-	strcpy(f->dir, "/tmp/talad-till.XXXXXX");
-	if (!mkdtemp(f->dir))
+	if (fx_tmpdir("talad-till", f->dir, sizeof(f->dir)))
 		return -1;
 	snprintf(f->path, sizeof(f->path), "%s/register.db", f->dir);
-	if (rstore_open(f->path, &f->st, err, sizeof(err)) != TALAD_OK) {
-		fprintf(stderr, "%s\n", err);
+	if (fx_register_store(f->path, NULL, false, &f->st))
 		return -1;
-	}
-	struct rstore_pairing p = {0};
-	strcpy(p.server_url, "http://127.0.0.1:1");
-	strcpy(p.register_id, REG_ID);
-	strcpy(p.register_code, "R01");
-	strcpy(p.register_name, "Counter 1");
-	strcpy(p.token, "tok");
-	strcpy(p.location_id, LOC_ID);
-	strcpy(p.location_name, "Main");
-	assert_int_equal(rstore_set_pairing(f->st, &p, true), TALAD_OK);
 	load_snapshot(f->st);
 	assert_int_equal(rstore_set_logged_in(f->st, true), TALAD_OK);
 	f->tax = (struct tax_rule){.rate_ppm = 70000, .included = true, .rounding = TAX_ROUND_LINE};
@@ -110,12 +98,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[160];
 	rstore_close(f->st);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	int rc = system(cmd);
+	int rc = fx_rmtree(f->dir);
 	free(f);
-	return rc == 0 ? 0 : -1;
+	return rc;
 }
 
 static void add(struct till_cart *tc, const char *variant, const char *title, int64_t qty,
