@@ -24,13 +24,7 @@ static void die(const char *what, const char *err)
 
 static size_t parse_count(const char *s, const char *what)
 {
-	char *end;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || v == 0 || v > 100000000ull) {
-		fprintf(stderr, "bench_lookup: bad %s '%s'\n", what, s);
-		exit(2);
-	}
-	return (size_t)v;
+	return bench_count("bench_lookup", s, what, 100000000ull);
 }
 
 /* Fills the catalog with n variants, one change page at a time, and returns
@@ -86,18 +80,8 @@ int main(int argc, char **argv)
 	char path[128], err[512] = "";
 	snprintf(path, sizeof(path), "%s/%s", dir, RSTORE_DB_NAME);
 	struct rstore *st;
-	if (rstore_open(path, &st, err, sizeof(err)) != TALAD_OK)
+	if (bench_open_paired(path, &st, err, sizeof(err)) != TALAD_OK)
 		die("open the store", err);
-	struct rstore_pairing p = {0};
-	strcpy(p.server_url, "http://127.0.0.1:1");
-	strcpy(p.register_id, BENCH_REG_ID);
-	strcpy(p.register_code, "R01");
-	strcpy(p.register_name, "Bench");
-	strcpy(p.token, "bench");
-	strcpy(p.location_id, BENCH_LOC_ID);
-	strcpy(p.location_name, "Main");
-	if (rstore_set_pairing(st, &p, true) != TALAD_OK)
-		die("pair", "rstore_set_pairing failed");
 	/* An empty snapshot first: the shop settings come with it. */
 	struct buf sb;
 	buf_init(&sb, 1 << 20);

@@ -17,13 +17,7 @@ static void die(const char *what, const char *err)
 
 static size_t parse_count(const char *s, const char *what)
 {
-	char *end;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || v == 0 || v > 10000000ull) {
-		fprintf(stderr, "bench_snapshot: bad %s '%s'\n", what, s);
-		exit(2);
-	}
-	return (size_t)v;
+	return bench_count("bench_snapshot", s, what, 10000000ull);
 }
 
 struct run {
@@ -38,18 +32,8 @@ static struct run one_run(const char *dir, int i, const struct buf *text, size_t
 	char path[160], err[512] = "";
 	snprintf(path, sizeof(path), "%s/run%d.db", dir, i);
 	struct rstore *st;
-	if (rstore_open(path, &st, err, sizeof(err)) != TALAD_OK)
+	if (bench_open_paired(path, &st, err, sizeof(err)) != TALAD_OK)
 		die("open the store", err);
-	struct rstore_pairing p = {0};
-	strcpy(p.server_url, "http://127.0.0.1:1");
-	strcpy(p.register_id, BENCH_REG_ID);
-	strcpy(p.register_code, "R01");
-	strcpy(p.register_name, "Bench");
-	strcpy(p.token, "bench");
-	strcpy(p.location_id, BENCH_LOC_ID);
-	strcpy(p.location_name, "Main");
-	if (rstore_set_pairing(st, &p, true) != TALAD_OK)
-		die("pair", "rstore_set_pairing failed");
 
 	struct run r;
 	int64_t t0 = bench_now_ns();

@@ -8,6 +8,7 @@
 #include "common/err.h"
 #include "common/xalloc.h"
 #include "core/barcode.h"
+#include "register/rstore.h"
 
 #include <inttypes.h>
 #include <stdint.h>
@@ -142,6 +143,41 @@ static inline int64_t bench_percentile(int64_t *v, size_t n, double q)
 	qsort(v, n, sizeof(*v), bench_cmp_i64);
 	size_t k = (size_t)(q / 100.0 * (double)(n - 1) + 0.5);
 	return v[k < n ? k : n - 1];
+}
+
+/* A count from the command line, 1 to max; anything else ends the run with
+ * status 2 and a message naming the benchmark. */
+static inline size_t bench_count(const char *bench, const char *s, const char *what,
+                                 unsigned long long max)
+{
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || v == 0 || v > max) {
+		fprintf(stderr, "%s: bad %s '%s'\n", bench, what, s);
+		exit(2);
+	}
+	return (size_t)v;
+}
+
+/* Opens a register store at path, paired as the benchmarks' register R01
+ * "Bench" (nothing answers at its back office): TALAD_OK, or an error with
+ * err saying which step failed. */
+static inline int bench_open_paired(const char *path, struct rstore **st, char *err, size_t errlen)
+{
+	struct rstore_pairing p = {0};
+	int rc = rstore_open(path, st, err, errlen);
+	if (rc != TALAD_OK)
+		return rc;
+	strcpy(p.server_url, "http://127.0.0.1:1");
+	strcpy(p.register_id, BENCH_REG_ID);
+	strcpy(p.register_code, "R01");
+	strcpy(p.register_name, "Bench");
+	strcpy(p.token, "bench");
+	strcpy(p.location_id, BENCH_LOC_ID);
+	strcpy(p.location_name, "Main");
+	if ((rc = rstore_set_pairing(*st, &p, true)) != TALAD_OK)
+		snprintf(err, errlen, "pair: rstore_set_pairing failed");
+	return rc;
 }
 
 #endif

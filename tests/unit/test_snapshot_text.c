@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "../lib/fixtures.h"
 #include "common/buf.h"
 #include "common/err.h"
 #include "common/timeutil.h"
@@ -20,9 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define REG_ID   "01900000-0000-7000-8000-000000000001"
+#define REG_ID   FX_REG_ID
 #define OTHER_ID "01900000-0000-7000-8000-000000000002"
-#define LOC_ID   "01900000-0000-7000-8000-0000000000aa"
+#define LOC_ID   FX_LOC_ID
 
 struct fixture {
 	char dir[64];
@@ -32,28 +33,17 @@ struct fixture {
 
 static struct rstore *open_paired(const char *dir, const char *name)
 {
-	char path[128], err[256] = "";
+	char path[128];
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	struct rstore *st;
-	if (rstore_open(path, &st, err, sizeof(err)) != TALAD_OK)
-		fail_msg("open: %s", err);
-	struct rstore_pairing p = {0};
-	strcpy(p.server_url, "http://127.0.0.1:1");
-	strcpy(p.register_id, REG_ID);
-	strcpy(p.register_code, "R01");
-	strcpy(p.register_name, "Counter 1");
-	strcpy(p.token, "tok");
-	strcpy(p.location_id, LOC_ID);
-	strcpy(p.location_name, "Main");
-	assert_int_equal(rstore_set_pairing(st, &p, true), TALAD_OK);
+	assert_int_equal(fx_register_store(path, NULL, false, &st), 0);
 	return st;
 }
 
 static int setup(void **state)
 {
 	struct fixture *f = xcalloc(1, sizeof(*f));
-	strcpy(f->dir, "/tmp/talad-snaptext.XXXXXX");
-	if (!mkdtemp(f->dir))
+	if (fx_tmpdir("talad-snaptext", f->dir, sizeof(f->dir)))
 		return -1;
 	f->st = open_paired(f->dir, "text.db");
 	f->ref = open_paired(f->dir, "tree.db");
@@ -66,12 +56,9 @@ static int teardown(void **state)
 	struct fixture *f = *state;
 	rstore_close(f->st);
 	rstore_close(f->ref);
-	char cmd[160];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	if (system(cmd) != 0)
-		return -1;
+	int rc = fx_rmtree(f->dir);
 	free(f);
-	return 0;
+	return rc;
 }
 
 /* ---- generated snapshots ---- */
