@@ -1088,70 +1088,123 @@ struct applier {
 	size_t errlen;
 };
 
-static int put_variant(struct applier *a, const char *product_id, size_t position, const json_t *v,
-                       bool with_level)
+/* A variant or product as checked, apart from its JSON: the checks run
+ * where the snapshot is parsed (a thread of its own for a large one), the
+ * writes where the transaction is. */
+struct variant_rec {
+	char id[RSTORE_ID_MAX], sku[CART_SKU_MAX], barcode[RSTORE_CODE_MAX];
+	char title[CART_TITLE_MAX];
+	int64_t price, available;
+	bool taxable, tracked, has_level;
+};
+
+struct product_rec {
+	char id[RSTORE_ID_MAX], title[CART_TITLE_MAX];
+	size_t n;
+	struct variant_rec v[]; /* n of them */
+};
+
+static int decode_variant(const json_t *v, bool with_level, struct variant_rec *r, char *err,
+                          size_t el)
 {
-	char id[RSTORE_ID_MAX], sku[CART_SKU_MAX], barcode[RSTORE_CODE_MAX], title[CART_TITLE_MAX];
-	int64_t price, available = 0;
-	bool taxable, tracked, has_level = false;
-	char *err = a->err;
-	size_t el = a->errlen;
+	r->available = 0;
+	r->has_level = false;
 	if (!json_is_object(v)) {
 		seterr(err, el, "not an object");
 		return TALAD_EINVAL;
 	}
-	int rc = jtext(v, "id", J_REQUIRED, id, sizeof(id), err, el);
-	if (rc == TALAD_OK && !uuid_valid(id)) {
+	int rc = jtext(v, "id", J_REQUIRED, r->id, sizeof(r->id), err, el);
+	if (rc == TALAD_OK && !uuid_valid(r->id)) {
 		seterr(err, el, "id: not a uuid");
 		rc = TALAD_EINVAL;
 	}
 	if (rc == TALAD_OK)
-		rc = jtext(v, "sku", J_NULLABLE, sku, sizeof(sku), err, el);
+		rc = jtext(v, "sku", J_NULLABLE, r->sku, sizeof(r->sku), err, el);
 	if (rc == TALAD_OK)
-		rc = jtext(v, "barcode", J_NULLABLE, barcode, sizeof(barcode), err, el);
+		rc = jtext(v, "barcode", J_NULLABLE, r->barcode, sizeof(r->barcode), err, el);
 	if (rc == TALAD_OK)
-		rc = jtext(v, "title", J_NULLABLE | J_CUT, title, sizeof(title), err, el);
+		rc = jtext(v, "title", J_NULLABLE | J_CUT, r->title, sizeof(r->title), err, el);
 	if (rc == TALAD_OK)
-		rc = jint(v, "price", 0, INT64_MAX / CART_MAX_QUANTITY, &price, err, el);
+		rc = jint(v, "price", 0, INT64_MAX / CART_MAX_QUANTITY, &r->price, err, el);
 	if (rc == TALAD_OK)
-		rc = jbool(v, "taxable", &taxable, err, el);
+		rc = jbool(v, "taxable", &r->taxable, err, el);
 	if (rc == TALAD_OK)
-		rc = jbool(v, "tracked", &tracked, err, el);
+		rc = jbool(v, "tracked", &r->tracked, err, el);
 	if (rc == TALAD_OK && with_level) {
 		const json_t *av = json_object_get(v, "available");
 		if (av && !json_is_null(av)) {
-			rc =
-			    jint(v, "available", INT64_MIN / 2, INT64_MAX / 2, &available, err, el);
-			has_level = true;
+			rc = jint(v, "available", INT64_MIN / 2, INT64_MAX / 2, &r->available, err,
+			          el);
+			r->has_level = true;
 		}
 	}
-	if (rc)
-		return rc;
+	return rc;
+}
 
+/* Checks a product and its variants (with their levels when with_level)
+ * into *out, the caller's to free; the message in err names the field. */
+static int decode_product(const json_t *p, bool with_level, struct product_rec **out, char *err,
+                          size_t el)
+{
+	*out = NULL;
+	const json_t *vars;
+	if (!json_is_object(p)) {
+		seterr(err, el, "not an object");
+		return TALAD_EINVAL;
+	}
+	int rc = jarray(p, "variants", &vars, err, el);
+	if (rc)
+		vars = NULL;
+	size_t n = json_array_size(vars);
+	struct product_rec *r = xmalloc(sizeof(*r) + n * sizeof(r->v[0]));
+	r->n = n;
+	rc = jtext(p, "id", J_REQUIRED, r->id, sizeof(r->id), err, el);
+	if (rc == TALAD_OK)
+		rc = jtext(p, "title", J_NULLABLE | J_CUT, r->title, sizeof(r->title), err, el);
+	if (rc == TALAD_OK)
+		rc = jarray(p, "variants", &vars, err, el);
+	for (size_t j = 0; rc == TALAD_OK && j < n; j++) {
+		rc = decode_variant(json_array_get(vars, j), with_level, &r->v[j], err, el);
+		if (rc)
+			nest_err(err, el, "variants[%zu]", j);
+	}
+	if (rc) {
+		free(r);
+		return rc;
+	}
+	*out = r;
+	return TALAD_OK;
+}
+
+static int store_variant(struct applier *a, const char *product_id, size_t position,
+                         const struct variant_rec *r)
+{
+	char *err = a->err;
+	size_t el = a->errlen;
 	sqlite3_stmt *s;
-	rc = prep(a->st, Q_VARIANT_PUT, &s, err, el);
+	int rc = prep(a->st, Q_VARIANT_PUT, &s, err, el);
 	if (rc)
 		return rc;
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 1, r->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, product_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, (sqlite3_int64)position);
-	bind_text_or_null(s, 4, sku);
-	bind_text_or_null(s, 5, barcode);
-	sqlite3_bind_text(s, 6, title, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 7, price);
-	sqlite3_bind_int(s, 8, taxable);
-	sqlite3_bind_int(s, 9, tracked);
+	bind_text_or_null(s, 4, r->sku);
+	bind_text_or_null(s, 5, r->barcode);
+	sqlite3_bind_text(s, 6, r->title, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 7, r->price);
+	sqlite3_bind_int(s, 8, r->taxable);
+	sqlite3_bind_int(s, 9, r->tracked);
 	rc = run(a->st, s, err, el, "store a variant");
 	if (rc)
 		return rc;
 	if (a->stats)
 		a->stats->variants++;
-	if (has_level) {
+	if (r->has_level) {
 		rc = prep(a->st, Q_LEVEL_PUT, &s, err, el);
 		if (rc)
 			return rc;
-		sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 2, available);
+		sqlite3_bind_text(s, 1, r->id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, r->available);
 		rc = run(a->st, s, err, el, "store a level");
 		if (rc == TALAD_OK && a->stats)
 			a->stats->levels++;
@@ -1159,31 +1212,19 @@ static int put_variant(struct applier *a, const char *product_id, size_t positio
 	return rc;
 }
 
-static int put_product(struct applier *a, const json_t *p, bool snapshot)
+static int store_product(struct applier *a, const struct product_rec *r, bool snapshot)
 {
-	char id[RSTORE_ID_MAX], title[CART_TITLE_MAX];
-	const json_t *vars;
 	char *err = a->err;
 	size_t el = a->errlen;
-	if (!json_is_object(p)) {
-		seterr(err, el, "not an object");
-		return TALAD_EINVAL;
-	}
-	int rc = jtext(p, "id", J_REQUIRED, id, sizeof(id), err, el);
-	if (rc == TALAD_OK)
-		rc = jtext(p, "title", J_NULLABLE | J_CUT, title, sizeof(title), err, el);
-	if (rc == TALAD_OK)
-		rc = jarray(p, "variants", &vars, err, el);
-	if (rc)
-		return rc;
 	sqlite3_stmt *s;
+	int rc;
 	if (!snapshot) {
 		/* A product change carries all its variants: the ones it no
 		 * longer lists are gone. */
 		rc = prep(a->st, Q_VARIANTS_DEL_PRODUCT, &s, err, el);
 		if (rc)
 			return rc;
-		sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 1, r->id, -1, SQLITE_STATIC);
 		rc = run(a->st, s, err, el, "replace a product's variants");
 		if (rc)
 			return rc;
@@ -1191,18 +1232,15 @@ static int put_product(struct applier *a, const json_t *p, bool snapshot)
 	rc = prep(a->st, Q_PRODUCT_PUT, &s, err, el);
 	if (rc)
 		return rc;
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 1, r->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, r->title, -1, SQLITE_STATIC);
 	rc = run(a->st, s, err, el, "store a product");
 	if (rc)
 		return rc;
 	if (a->stats)
 		a->stats->products++;
-	size_t j;
-	const json_t *v;
-	json_array_foreach(vars, j, v)
-	{
-		rc = put_variant(a, id, j, v, snapshot);
+	for (size_t j = 0; j < r->n; j++) {
+		rc = store_variant(a, r->id, j, &r->v[j]);
 		if (rc) {
 			nest_err(err, el, "variants[%zu]", j);
 			return rc;
@@ -1212,6 +1250,17 @@ static int put_product(struct applier *a, const json_t *p, bool snapshot)
 			a->progress(a->arg, a->done_variants, a->total_variants);
 	}
 	return TALAD_OK;
+}
+
+/* A product of a snapshot (with levels) or of the change feed. */
+static int put_product(struct applier *a, const json_t *p, bool snapshot)
+{
+	struct product_rec *r;
+	int rc = decode_product(p, snapshot, &r, a->err, a->errlen);
+	if (rc == TALAD_OK)
+		rc = store_product(a, r, snapshot);
+	free(r);
+	return rc;
 }
 
 static int delete_product(struct applier *a, const json_t *d)
@@ -1677,19 +1726,20 @@ static int jw_element(struct jwalk *w, bool first, json_t **v, char *err, size_t
 	return jw_value(w, v, err, errlen);
 }
 
-/* Products parsed ahead of the one being written, by a second thread while
- * SQLite works: parsing and writing take about as long as each other. */
+/* Products parsed and checked ahead of the one being written, by a second
+ * thread while SQLite works: each side takes about half the time. The
+ * parser frees its own JSON, so that no small block crosses threads. */
 #define FEED_CAP 64
 #define FEED_LOW 16
 
 struct feed_item {
-	json_t *product;
+	struct product_rec *product;
 	size_t end; /* the text read through it */
 };
 
 struct feed {
 	struct jwalk w; /* the parser's, while the thread runs */
-	bool first;
+	size_t index;   /* of the next product */
 	pthread_t thread;
 	bool threaded;
 	pthread_mutex_t mu;
@@ -1702,25 +1752,40 @@ struct feed {
 	char err[RSTORE_ERROR_MAX];
 };
 
+/* Parses and checks the next product: it->product is NULL after the ']'. */
+static int feed_next(struct feed *f, struct feed_item *it, char *err, size_t errlen)
+{
+	json_t *p;
+	memset(it, 0, sizeof(*it));
+	int rc = jw_element(&f->w, f->index == 0, &p, err, errlen);
+	if (rc || !p)
+		return rc;
+	rc = decode_product(p, true, &it->product, err, errlen);
+	json_decref(p);
+	if (rc)
+		nest_err(err, errlen, "products[%zu]", f->index);
+	f->index++;
+	it->end = f->w.pos;
+	return rc;
+}
+
 static void *feed_main(void *arg)
 {
 	struct feed *f = arg;
 	for (;;) {
-		struct feed_item it = {0};
+		struct feed_item it;
 		char err[RSTORE_ERROR_MAX] = "";
-		int rc = jw_element(&f->w, f->first, &it.product, err, sizeof(err));
-		f->first = false;
-		it.end = f->w.pos;
+		int rc = feed_next(f, &it, err, sizeof(err));
 		pthread_mutex_lock(&f->mu);
-		/* Once full, wait until the writer has taken most of it: one
-		 * wake-up per FEED_CAP - FEED_LOW products when the writer is the
-		 * slower side, as it usually is. */
+		/* Once full, wait until the writer has taken most of it: a
+		 * wake-up per FEED_CAP - FEED_LOW products, not per product, when
+		 * the writer is the slower side. */
 		if (f->count == FEED_CAP)
 			while (f->count > FEED_LOW && !f->quit)
 				pthread_cond_wait(&f->drained, &f->mu);
 		bool stop = f->quit || rc || !it.product;
 		if (f->quit) {
-			json_decref(it.product);
+			free(it.product);
 		} else if (rc) {
 			f->rc = rc;
 			memcpy(f->err, err, sizeof(f->err));
@@ -1730,7 +1795,8 @@ static void *feed_main(void *arg)
 		}
 		if (stop)
 			f->done = true;
-		if (stop || f->count == 1)
+		/* The writer waits for a few, not for each one. */
+		if (stop || f->count == FEED_LOW)
 			pthread_cond_signal(&f->filled);
 		pthread_mutex_unlock(&f->mu);
 		if (stop)
@@ -1742,13 +1808,9 @@ static void *feed_main(void *arg)
  * end of the array. */
 static int feed_take(struct feed *f, struct feed_item *it, char *err, size_t errlen)
 {
+	if (!f->threaded)
+		return feed_next(f, it, err, errlen);
 	memset(it, 0, sizeof(*it));
-	if (!f->threaded) {
-		int rc = jw_element(&f->w, f->first, &it->product, err, errlen);
-		f->first = false;
-		it->end = f->w.pos;
-		return rc;
-	}
 	pthread_mutex_lock(&f->mu);
 	while (f->count == 0 && !f->done)
 		pthread_cond_wait(&f->filled, &f->mu);
@@ -1777,7 +1839,7 @@ static void feed_end(struct feed *f, struct jwalk *w)
 		pthread_mutex_unlock(&f->mu);
 		pthread_join(f->thread, NULL);
 		for (; f->count; f->count--, f->head = (f->head + 1) % FEED_CAP)
-			json_decref(f->q[f->head].product);
+			free(f->q[f->head].product);
 		pthread_cond_destroy(&f->filled);
 		pthread_cond_destroy(&f->drained);
 		pthread_mutex_destroy(&f->mu);
@@ -1792,7 +1854,7 @@ static int stream_products(struct applier *a, struct jwalk *w)
 	if (!jw_take(w, '['))
 		return jw_expected(w, "'['", a->err, a->errlen);
 	size_t start = w->pos;
-	struct feed f = {.w = *w, .first = true};
+	struct feed f = {.w = *w};
 	if (pthread_mutex_init(&f.mu, NULL) == 0) {
 		pthread_cond_init(&f.filled, NULL);
 		pthread_cond_init(&f.drained, NULL);
@@ -1813,14 +1875,13 @@ static int stream_products(struct applier *a, struct jwalk *w)
 		if (a->progress && it.end > start) {
 			/* The whole count is known only at the end: estimated from
 			 * the share of the text read so far. */
-			uint64_t seen = a->done_variants +
-			                json_array_size(json_object_get(it.product, "variants"));
+			uint64_t seen = a->done_variants + it.product->n;
 			uint64_t est =
 			    seen * (uint64_t)(w->len - start) / (uint64_t)(it.end - start);
 			a->total_variants = est > seen ? (size_t)est : (size_t)seen;
 		}
-		rc = put_product(a, it.product, true);
-		json_decref(it.product);
+		rc = store_product(a, it.product, true);
+		free(it.product);
 		if (rc) {
 			nest_err(a->err, a->errlen, "products[%zu]", i);
 			break;
