@@ -4,6 +4,11 @@
 #include "common/err.h"
 
 #include <ftw.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,4 +155,20 @@ struct cart_line fx_line(const char *title, int64_t qty, int64_t price, bool tax
 	l.unit_price = price;
 	l.taxable = taxable;
 	return l;
+}
+
+void fx_check_golden(const char *got, const char *want, const char *message)
+{
+	const char *p = got;
+
+	if (strcmp(got, want) == 0)
+		return;
+	print_message("--- got ---\n");
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		int len = nl ? (int)(nl - p) : (int)strlen(p);
+		print_message("\"%.*s\\n\"\n", len, p);
+		p += len + (nl ? 1 : 0);
+	}
+	fail_msg("%s", message);
 }

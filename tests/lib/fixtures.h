@@ -35,6 +35,21 @@ int64_t fx_rnd_range(int64_t lo, int64_t hi);
 		}                                                                                  \
 	} while (0)
 
+/* A cmocka test whose whole body is one call, for one check run over
+ * several inputs, each its own named test:
+ * FX_TEST(test_golden_en_32, golden(false, 32, golden_en_32)) */
+#define FX_TEST(name, call)                                                                        \
+	static void name(void **state)                                                             \
+	{                                                                                          \
+		(void)state;                                                                       \
+		call;                                                                              \
+	}
+
+/* Passes when got is the golden text want; otherwise prints got line by
+ * line as C string literals (cmocka cuts long messages short; this is what
+ * one pastes after reviewing a layout change) and fails with message. */
+void fx_check_golden(const char *got, const char *want, const char *message);
+
 /* ---- scratch directories ---- */
 
 /* Makes /tmp/NAME.XXXXXX into dir (len bytes): 0, or -1 with a message. */

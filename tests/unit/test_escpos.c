@@ -2,6 +2,7 @@
  * printer status bytes, and golden receipts at 32, 42 and 48 columns in
  * English and Thai decoded back (tests/lib/escpos_decode) into lines with
  * their flags; raster mode checked for image size and ink. */
+#include "../lib/fixtures.h"
 #include "../lib/escpos_decode.h"
 #include "common/buf.h"
 #include "common/err.h"
@@ -100,22 +101,6 @@ static char *print_and_decode(bool thai, int width, struct escpos_doc *doc)
 	buf_release(&job);
 	order_release(&o);
 	return buf_detach(&out, &len);
-}
-
-static void check_golden(const char *got, const char *want)
-{
-	const char *p = got;
-
-	if (strcmp(got, want) == 0)
-		return;
-	print_message("--- got ---\n");
-	while (*p) {
-		const char *nl = strchr(p, '\n');
-		int len = nl ? (int)(nl - p) : (int)strlen(p);
-		print_message("\"%.*s\\n\"\n", len, p);
-		p += len + (nl ? 1 : 0);
-	}
-	fail_msg("decoded receipt differs from the golden lines");
 }
 
 static const char golden_en_32[] = "CB-|Talad Coffee\n"
@@ -257,7 +242,7 @@ static void golden(bool thai, int width, const char *want)
 	char *got = print_and_decode(thai, width, &doc);
 	size_t i;
 
-	check_golden(got, want);
+	fx_check_golden(got, want, "decoded receipt differs from the golden lines");
 	/* Printed text, in the printer's cells, never overflows the paper:
 	 * a big row's cells count twice. */
 	for (i = 0; i < doc.nlines; i++)
@@ -276,42 +261,12 @@ static void golden(bool thai, int width, const char *want)
 	escpos_doc_free(&doc);
 }
 
-static void test_golden_en_32(void **state)
-{
-	(void)state;
-	golden(false, 32, golden_en_32);
-}
-
-static void test_golden_en_42(void **state)
-{
-	(void)state;
-	golden(false, 42, golden_en_42);
-}
-
-static void test_golden_en_48(void **state)
-{
-	(void)state;
-	golden(false, 48, golden_en_48);
-}
-
-static void test_golden_th_32(void **state)
-{
-	(void)state;
-	golden(true, 32, golden_th_32);
-}
-
-static void test_golden_th_42(void **state)
-{
-	(void)state;
-	golden(true, 42, golden_th_42);
-}
-
-static void test_golden_th_48(void **state)
-{
-	(void)state;
-	golden(true, 48, golden_th_48);
-}
-
+FX_TEST(test_golden_en_32, golden(false, 32, golden_en_32))
+FX_TEST(test_golden_en_42, golden(false, 42, golden_en_42))
+FX_TEST(test_golden_en_48, golden(false, 48, golden_en_48))
+FX_TEST(test_golden_th_32, golden(true, 32, golden_th_32))
+FX_TEST(test_golden_th_42, golden(true, 42, golden_th_42))
+FX_TEST(test_golden_th_48, golden(true, 48, golden_th_48))
 /* The Thai bytes on the wire are TIS-620/CP874, one byte per character,
  * marks after their base as the printer's firmware expects. */
 static void test_thai_bytes(void **state)

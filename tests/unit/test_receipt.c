@@ -1,6 +1,7 @@
 /* Unit tests for the receipt layout: display cells of Thai text, golden
  * receipts at 32, 42 and 48 columns in English and Thai, and the rule that
  * every row fits the paper with prices ending in the last column. */
+#include "../lib/fixtures.h"
 #include "common/buf.h"
 #include "common/err.h"
 #include "core/money.h"
@@ -82,25 +83,6 @@ static char *render(const struct order *o, const struct receipt_settings *rs)
 
 	assert_int_equal(receipt_render_text(o, rs, &b), TALAD_OK);
 	return buf_detach(&b, &len);
-}
-
-/* Compares with the golden text and shows the actual text on a mismatch,
- * which is what one needs to review a layout change. */
-static void check_golden(const char *got, const char *want)
-{
-	const char *p = got;
-
-	if (strcmp(got, want) == 0)
-		return;
-	/* Line by line: cmocka cuts long messages short. */
-	print_message("--- got ---\n");
-	while (*p) {
-		const char *nl = strchr(p, '\n');
-		int len = nl ? (int)(nl - p) : (int)strlen(p);
-		print_message("\"%.*s\\n\"\n", len, p);
-		p += len + (nl ? 1 : 0);
-	}
-	fail_msg("receipt differs from the golden text");
 }
 
 /* Every line fits; every line that ends in an amount ends in the last
@@ -321,47 +303,17 @@ static void golden(bool thai, int width, const char *want)
 	settings(&rs, thai, width);
 	got = render(&o, &rs);
 	check_fits(got, width);
-	check_golden(got, want);
+	fx_check_golden(got, want, "receipt differs from the golden text");
 	free(got);
 	order_release(&o);
 }
 
-static void test_golden_en_32(void **state)
-{
-	(void)state;
-	golden(false, 32, golden_en_32);
-}
-
-static void test_golden_en_42(void **state)
-{
-	(void)state;
-	golden(false, 42, golden_en_42);
-}
-
-static void test_golden_en_48(void **state)
-{
-	(void)state;
-	golden(false, 48, golden_en_48);
-}
-
-static void test_golden_th_32(void **state)
-{
-	(void)state;
-	golden(true, 32, golden_th_32);
-}
-
-static void test_golden_th_42(void **state)
-{
-	(void)state;
-	golden(true, 42, golden_th_42);
-}
-
-static void test_golden_th_48(void **state)
-{
-	(void)state;
-	golden(true, 48, golden_th_48);
-}
-
+FX_TEST(test_golden_en_32, golden(false, 32, golden_en_32))
+FX_TEST(test_golden_en_42, golden(false, 42, golden_en_42))
+FX_TEST(test_golden_en_48, golden(false, 48, golden_en_48))
+FX_TEST(test_golden_th_32, golden(true, 32, golden_th_32))
+FX_TEST(test_golden_th_42, golden(true, 42, golden_th_42))
+FX_TEST(test_golden_th_48, golden(true, 48, golden_th_48))
 /* The layout rows themselves: the kinds and flags the printers rely on. */
 static void test_rows(void **state)
 {
@@ -466,7 +418,7 @@ static void test_excluded_rounding_card(void **state)
 	rs.qr = false;
 	got = render(&o, &rs);
 	check_fits(got, 32);
-	check_golden(got, want);
+	fx_check_golden(got, want, "receipt differs from the golden text");
 	free(got);
 	order_release(&o);
 }
