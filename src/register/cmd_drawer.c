@@ -60,12 +60,7 @@ int cmd_drawer(struct rstore *st, int argc, char **argv, FILE *out, FILE *err)
 	if (json) {
 		json_t *j = json_pack("{s:b, s:s, s:s?}", "opened", 1, "reason", reason, "staff_id",
 		                      staff[0] ? staff : NULL);
-		char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
-
-		if (s)
-			fprintf(out, "%s\n", s);
-		free(s);
-		json_decref(j);
+		regcli_put_json(out, j);
 	} else {
 		fprintf(out, "drawer opened (%s)\n", reason);
 	}
@@ -121,12 +116,7 @@ int cmd_printer(struct rstore *st, int argc, char **argv, FILE *out, FILE *err)
 		                      status.cover_open, "offline", status.offline, "error",
 		                      status.error || status.cutter_error || status.unrecoverable,
 		                      "drawer_open", status.drawer_open);
-		char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
-
-		if (s)
-			fprintf(out, "%s\n", s);
-		free(s);
-		json_decref(j);
+		regcli_put_json(out, j);
 	} else {
 		fprintf(out, "%s: %s\n", printer ? printer : "printer", words);
 	}

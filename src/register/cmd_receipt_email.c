@@ -8,6 +8,7 @@
 #include "common/email.h"
 #include "common/err.h"
 #include "common/xalloc.h"
+#include "register/regcli.h"
 #include "register/regmail.h"
 
 #include <jansson.h>
@@ -23,20 +24,12 @@ static int usage(FILE *err)
 	return 2;
 }
 
-static void print_json(FILE *out, json_t *j)
-{
-	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
-	if (s)
-		fprintf(out, "%s\n", s);
-	free(s);
-	json_decref(j);
-}
-
 static int fail(FILE *out, FILE *err, bool json, int status, const char *code, const char *msg)
 {
 	fprintf(err, "talad receipt email: %s\n", msg);
 	if (json)
-		print_json(out, json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", msg));
+		regcli_put_json(out,
+		                json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", msg));
 	return status;
 }
 
@@ -107,7 +100,7 @@ int cmd_receipt_email(struct rstore *st, int argc, char **argv, FILE *out, FILE 
 		                      "already_requested", again);
 		json_object_set_new(j, "error",
 		                    s == REGMAIL_REFUSED ? json_string(error) : json_null());
-		print_json(out, j);
+		regcli_put_json(out, j);
 	} else {
 		if (again)
 			fprintf(out,

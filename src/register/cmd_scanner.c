@@ -7,6 +7,7 @@
 #include "core/barcode.h"
 #include "core/money.h"
 #include "hw/scanner.h"
+#include "register/regcli.h"
 #include "register/scan_lookup.h"
 
 #include <jansson.h>
@@ -62,10 +63,7 @@ static void report(struct rstore *st, const char *code, int exponent, bool json,
 		} else {
 			json_object_set_new(j, "error", json_string(err));
 		}
-		char *text = json_dumps(j, JSON_COMPACT);
-		fprintf(fout, "%s\n", text ? text : "{}");
-		free(text);
-		json_decref(j);
+		regcli_put_json(fout, j);
 	} else {
 		fprintf(fout, "%s\t%s\t%s", code, barcode_kind_name(sc.kind),
 		        barcode_verdict_message(sc.verdict));
@@ -152,11 +150,7 @@ int cmd_scanner(struct rstore *st, int argc, char **argv, FILE *fout, FILE *ferr
 			seen++;
 		} else if (rc == TALAD_EINVAL) {
 			if (json) {
-				json_t *j = json_pack("{s:s}", "error", err);
-				char *text = json_dumps(j, JSON_COMPACT);
-				fprintf(fout, "%s\n", text ? text : "{}");
-				free(text);
-				json_decref(j);
+				regcli_put_json(fout, json_pack("{s:s}", "error", err));
 			} else {
 				fprintf(fout, "%s\n", err);
 			}

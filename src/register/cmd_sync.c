@@ -34,13 +34,7 @@ static void on_event(void *arg, enum rsync_event ev, const char *message)
 	if (cli->json) {
 		json_t *j = json_pack("{s:o, s:s, s:s}", "time", regcli_time_json(time_now_ms()),
 		                      "event", event_names[ev], "message", message);
-		char *s = json_dumps(j, JSON_COMPACT);
-		json_decref(j);
-		if (s) {
-			fprintf(stdout, "%s\n", s);
-			fflush(stdout);
-		}
-		free(s);
+		regcli_print_json(j);
 	} else {
 		fprintf(stderr, "%s talad sync: %s\n", stamp, message);
 	}

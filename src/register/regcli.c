@@ -131,11 +131,16 @@ void regcli_warn(const char *fmt, ...)
 
 void regcli_print_json(json_t *j)
 {
+	regcli_put_json(stdout, j);
+}
+
+void regcli_put_json(FILE *out, json_t *j)
+{
 	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	if (s) {
-		fputs(s, stdout);
-		fputc('\n', stdout);
-		fflush(stdout);
+		fputs(s, out);
+		fputc('\n', out);
+		fflush(out);
 	}
 	free(s);
 	json_decref(j);

@@ -70,6 +70,8 @@ void regcli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Prints j on one line on stdout and frees it. */
 void regcli_print_json(json_t *j);
+/* The same on out (flushed: a reader may be waiting on the line). */
+void regcli_put_json(FILE *out, json_t *j);
 
 /* The shop's currency (THB with exponent 2 before the first snapshot). */
 void regcli_currency(struct rstore *st, struct currency *out);
