@@ -5,6 +5,7 @@
 #include "hw/label.h"
 
 #include "common/err.h"
+#include "common/text.h"
 #include "common/xalloc.h"
 #include "core/barcode.h"
 
@@ -130,34 +131,16 @@ int label_pick_code(const char *barcode, const char *sku, const char **code, enu
 
 static size_t utf8_decode(const char *s, uint32_t *out, size_t max)
 {
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	const char *p = s ? s : "";
 	size_t n = 0;
 	while (*p && n < max) {
-		uint32_t cp = 0xfffd;
-		int len = 1;
-		if (p[0] < 0x80) {
-			cp = p[0];
-		} else {
-			int want = (p[0] & 0xe0) == 0xc0   ? 2
-			           : (p[0] & 0xf0) == 0xe0 ? 3
-			           : (p[0] & 0xf8) == 0xf0 ? 4
-			                                   : 0;
-			uint32_t v = want == 2   ? (p[0] & 0x1fu)
-			             : want == 3 ? (p[0] & 0x0fu)
-			                         : (p[0] & 0x07u);
-			int i = 1;
-			while (i < want && (p[i] & 0xc0) == 0x80) {
-				v = (v << 6) | (p[i] & 0x3fu);
-				i++;
-			}
-			static const uint32_t least[5] = {0, 0, 0x80, 0x800, 0x10000};
-			/* Invalid or overlong sequences become U+FFFD, one byte at a
-			   time, so nothing malformed reaches a printer or an SVG. */
-			if (want && i == want && v >= least[want] && v <= 0x10ffff &&
-			    !(v >= 0xd800 && v <= 0xdfff)) {
-				cp = v;
-				len = want;
-			}
+		uint32_t cp;
+		size_t len = text_utf8_next(p, strnlen(p, 4), &cp);
+		/* Invalid or overlong sequences become U+FFFD, one byte at a
+		   time, so nothing malformed reaches a printer or an SVG. */
+		if (len == 0) {
+			cp = 0xfffd;
+			len = 1;
 		}
 		/* Control characters in a title would be commands to a printer. */
 		if (cp < 0x20 || cp == 0x7f)

@@ -378,6 +378,17 @@ static void *run(void *arg)
 	return NULL;
 }
 
+/* What a mailer holds, once its thread is gone (or never started). */
+static void mailer_free(struct mailer *ml)
+{
+	pthread_cond_destroy(&ml->cond);
+	pthread_mutex_destroy(&ml->mu);
+	free(ml->smtp_url);
+	free(ml->mail_from);
+	free(ml->lang);
+	free(ml);
+}
+
 int mailer_start(const struct mailer_config *c, struct storepool *pool, struct mailer **out,
                  char *err, size_t errlen)
 {
@@ -414,12 +425,7 @@ int mailer_start(const struct mailer_config *c, struct storepool *pool, struct m
 	*out = ml;
 	return TALAD_OK;
 fail:
-	pthread_cond_destroy(&ml->cond);
-	pthread_mutex_destroy(&ml->mu);
-	free(ml->smtp_url);
-	free(ml->mail_from);
-	free(ml->lang);
-	free(ml);
+	mailer_free(ml);
 	return rc;
 }
 
@@ -450,10 +456,5 @@ void mailer_stop(struct mailer *ml)
 	pthread_cond_signal(&ml->cond);
 	pthread_mutex_unlock(&ml->mu);
 	pthread_join(ml->tid, NULL);
-	pthread_cond_destroy(&ml->cond);
-	pthread_mutex_destroy(&ml->mu);
-	free(ml->smtp_url);
-	free(ml->mail_from);
-	free(ml->lang);
-	free(ml);
+	mailer_free(ml);
 }

@@ -267,6 +267,7 @@ FX_TEST(test_golden_en_48, golden(false, 48, golden_en_48))
 FX_TEST(test_golden_th_32, golden(true, 32, golden_th_32))
 FX_TEST(test_golden_th_42, golden(true, 42, golden_th_42))
 FX_TEST(test_golden_th_48, golden(true, 48, golden_th_48))
+
 /* The Thai bytes on the wire are TIS-620/CP874, one byte per character,
  * marks after their base as the printer's firmware expects. */
 static void test_thai_bytes(void **state)

@@ -314,6 +314,7 @@ FX_TEST(test_golden_en_48, golden(false, 48, golden_en_48))
 FX_TEST(test_golden_th_32, golden(true, 32, golden_th_32))
 FX_TEST(test_golden_th_42, golden(true, 42, golden_th_42))
 FX_TEST(test_golden_th_48, golden(true, 48, golden_th_48))
+
 /* The layout rows themselves: the kinds and flags the printers rely on. */
 static void test_rows(void **state)
 {
