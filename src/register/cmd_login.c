@@ -102,9 +102,7 @@ int regcmd_login(struct regcli *cli, int argc, char **argv)
 	static const struct option opts[] = {
 	    {"email", required_argument, NULL, 'e'},
 	    {"register", required_argument, NULL, 'r'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    REGCLI_OPTS_END,
 	};
 	struct regcli_opts op = {argc, argv, opts, USAGE, 1};
 	const char *email = NULL, *reg_name = NULL;

@@ -21,9 +21,7 @@ int regcmd_logout(struct regcli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"force", no_argument, NULL, 'f'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    REGCLI_OPTS_END,
 	};
 	struct regcli_opts op = {argc, argv, opts, USAGE, 0};
 	bool force = false;

@@ -82,9 +82,7 @@ int regcmd_orders(struct regcli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"pending", no_argument, NULL, 'p'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    REGCLI_OPTS_END,
 	};
 	struct regcli_opts op = {argc, argv, opts, USAGE, 1};
 	bool pending_only = false;

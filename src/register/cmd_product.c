@@ -71,8 +71,7 @@ static int add(struct regcli *cli, int argc, char **argv)
 	static const struct option opts[] = {
 	    {"title", required_argument, NULL, 't'}, {"price", required_argument, NULL, 'p'},
 	    {"sku", required_argument, NULL, 's'},   {"barcode", required_argument, NULL, 'b'},
-	    {"tracked", no_argument, NULL, 'k'},     {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
+	    {"tracked", no_argument, NULL, 'k'},     REGCLI_OPTS_END,
 	};
 	const char *title = NULL, *price_arg = NULL, *sku = NULL, *barcode = NULL;
 	struct regcli_opts op = {argc, argv, opts, USAGE, 0};

@@ -244,9 +244,7 @@ int regcmd_sell(struct regcli *cli, int argc, char **argv)
 	    {"email", required_argument, NULL, 'e'},
 	    {"ship-to", required_argument, NULL, 's'},
 	    {"confirm", required_argument, NULL, 'c'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    REGCLI_OPTS_END,
 	};
 	const char *pays[TENDER_MAX + 1];
 	size_t npays = 0;

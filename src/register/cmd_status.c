@@ -17,9 +17,7 @@
 int regcmd_status(struct regcli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    REGCLI_OPTS_END,
 	};
 	struct regcli_opts op = {argc, argv, opts, USAGE, 0};
 	int c;

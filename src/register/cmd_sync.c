@@ -73,10 +73,8 @@ static int watch(struct regcli *cli, struct rstore *st)
 int regcmd_sync(struct regcli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"json", no_argument, NULL, 'j'},
 	    {"watch", no_argument, NULL, 'w'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    REGCLI_OPTS_END,
 	};
 	struct regcli_opts op = {argc, argv, opts, USAGE, 0};
 	bool watching = false;

@@ -102,7 +102,7 @@ int regcli_exit_for(int rc);
 struct regcli_opts {
 	int argc;
 	char **argv;
-	const struct option *opts; /* zero-ended; with "json" ('j') and "help" ('h') */
+	const struct option *opts; /* the command's own, then REGCLI_OPTS_END */
 	const char *usage;         /* the usage line, without "talad " */
 	int max_operands;          /* more arguments after the options: a usage error */
 	void (*details)(FILE *f);  /* more help after the usage line, or NULL */
@@ -111,6 +111,13 @@ struct regcli_opts {
 };
 
 #define REGCLI_OPT_EXIT (-2)
+
+/* The end of every subcommand's option table: --json and --help, which
+ * regcli_getopt handles, and the zero entry. */
+/* clang-format off */
+#define REGCLI_OPTS_END \
+	{"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}
+/* clang-format on */
 
 /* getopt_long over o's argv, with what every subcommand does alike done
  * here: --json sets cli->json, --help prints the usage line (status 0), an
