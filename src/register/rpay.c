@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,20 +21,6 @@
 #define VOID_TOTAL_MS   5000
 #define RECOVER_MS      1500 /* recovery runs before a sale: keep it short */
 #define JOURNAL_MAX     (64 * 1024)
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static bool backoffice(enum tender_kind k)
 {
@@ -54,18 +39,18 @@ int rpay_init(struct rpay *p, struct rstore *st, const char *home, char *err, si
 	memset(p, 0, sizeof(*p));
 	int rc = rstore_get_pairing(st, &pr);
 	if (rc == TALAD_ENOTFOUND || (rc == TALAD_OK && (!pr.logged_in || !pr.token[0]))) {
-		seterr(err, errlen, "this register is not logged in");
+		talad_seterr(err, errlen, "this register is not logged in");
 		return TALAD_ESTATE;
 	}
 	if (rc) {
-		seterr(err, errlen, "cannot read the pairing: %s", talad_strerror(rc));
+		talad_seterr(err, errlen, "cannot read the pairing: %s", talad_strerror(rc));
 		return rc;
 	}
 	rhttp_init(&p->http, pr.server_url, pr.token);
 	journal_dir(home, p->dir, sizeof(p->dir));
 	if (strlen(p->dir) + UUID_STRLEN + 16 >= sizeof(p->journal)) {
 		rhttp_release(&p->http);
-		seterr(err, errlen, "the home directory's path is too long");
+		talad_seterr(err, errlen, "the home directory's path is too long");
 		return TALAD_EINVAL;
 	}
 	return TALAD_OK;
@@ -84,7 +69,7 @@ static int write_journal(struct rpay *p, char *err, size_t errlen)
 	char tmp[PATH_MAX + 72];
 	const char *dir = p->dir;
 	if (mkdir(dir, 0700) && errno != EEXIST) {
-		seterr(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+		talad_seterr(err, errlen, "cannot create %s: %s", dir, strerror(errno));
 		return TALAD_EIO;
 	}
 	snprintf(p->journal, sizeof(p->journal), "%s/%s.json", dir, p->order_id);
@@ -113,7 +98,7 @@ static int write_journal(struct rpay *p, char *err, size_t errlen)
 		}
 	}
 	if (rc) {
-		seterr(err, errlen, "cannot write %s: %s", p->journal, strerror(errno));
+		talad_seterr(err, errlen, "cannot write %s: %s", p->journal, strerror(errno));
 		unlink(tmp);
 		p->journal[0] = '\0';
 	}
@@ -148,7 +133,7 @@ static int authorize_one(struct rpay *p, struct rpay_auth *a, struct payment *pm
 	if (pm->kind == TENDER_CARD) {
 		char number[CARD_NUMBER_MAX + 1];
 		if (!reader) {
-			seterr(err, errlen, "no card reader");
+			talad_seterr(err, errlen, "no card reader");
 			return TALAD_EINVAL;
 		}
 		if ((rc = reader->read(reader, number, err, errlen)))
@@ -166,7 +151,7 @@ static int authorize_one(struct rpay *p, struct rpay_auth *a, struct payment *pm
 		body = j ? json_dumps(j, JSON_COMPACT) : NULL;
 		json_decref(j);
 		if (!body) {
-			seterr(err, errlen, "the gift card code is not valid text");
+			talad_seterr(err, errlen, "the gift card code is not valid text");
 			return TALAD_EINVAL;
 		}
 	}
@@ -176,7 +161,7 @@ static int authorize_one(struct rpay *p, struct rpay_auth *a, struct payment *pm
 	card_wipe(card_body, sizeof(card_body));
 	free(body);
 	if (rc) {
-		seterr(err, errlen, "%s", r.error[0] ? r.error : talad_strerror(rc));
+		talad_seterr(err, errlen, "%s", r.error[0] ? r.error : talad_strerror(rc));
 		rhttp_response_release(&r);
 		/* A request the back office refused (400) is not a decline. */
 		return rc == TALAD_EREFUSED ? TALAD_EINVAL : rc;
@@ -200,9 +185,9 @@ static int authorize_one(struct rpay *p, struct rpay_auth *a, struct payment *pm
 	const char *ref = jstr(auth, "reference");
 	if (strcmp(status, "authorized") || !*ref || strlen(ref) >= sizeof(pm->reference) ||
 	    strcmp(jstr(auth, "id"), a->id)) {
-		seterr(err, errlen,
-		       "the back office answered an authorization this register"
-		       " cannot use");
+		talad_seterr(err, errlen,
+		             "the back office answered an authorization this register"
+		             " cannot use");
 		rhttp_response_release(&r);
 		a->approved = true; /* whatever it is, void it */
 		return TALAD_EPROTO;
@@ -245,8 +230,8 @@ int rpay_void_all(struct rpay *p, char *err, size_t errlen)
 			a->asked = a->approved = false;
 		} else if (first == TALAD_OK) {
 			first = rc;
-			seterr(err, errlen, "authorization %s could not be voided now: %s", a->id,
-			       talad_strerror(rc));
+			talad_seterr(err, errlen, "authorization %s could not be voided now: %s",
+			             a->id, talad_strerror(rc));
 		}
 	}
 	if (first == TALAD_OK)
@@ -339,11 +324,12 @@ int rpay_authorize_one(struct rpay *p, const char *order_id, struct payment *pm,
 
 	memset(decline, 0, sizeof(*decline));
 	if (!backoffice(pm->kind)) {
-		seterr(err, errlen, "only card and gift card payments are authorized");
+		talad_seterr(err, errlen, "only card and gift card payments are authorized");
 		return TALAD_EINVAL;
 	}
 	if (rpay_open_count(p) > 0 && strcmp(p->order_id, order_id)) {
-		seterr(err, errlen, "the authorizations of sale %s are still open", p->order_id);
+		talad_seterr(err, errlen, "the authorizations of sale %s are still open",
+		             p->order_id);
 		return TALAD_ESTATE;
 	}
 	/* Those never sent or voided since need no journal entry. */
@@ -351,8 +337,8 @@ int rpay_authorize_one(struct rpay *p, const char *order_id, struct payment *pm,
 		if (!p->auths[i].asked)
 			forget(p, i);
 	if (p->n >= TENDER_MAX) {
-		seterr(err, errlen, "at most %d card and gift card payments on one sale",
-		       TENDER_MAX);
+		talad_seterr(err, errlen, "at most %d card and gift card payments on one sale",
+		             TENDER_MAX);
 		return TALAD_EINVAL;
 	}
 	strlcpy_t(p->order_id, order_id, sizeof(p->order_id));
@@ -399,8 +385,9 @@ int rpay_void_one(struct rpay *p, const char *id, char *err, size_t errlen)
 		if (a->asked) {
 			int rc = void_one(&p->http, a->id, VOID_TOTAL_MS);
 			if (rc) {
-				seterr(err, errlen, "authorization %s could not be voided now: %s",
-				       a->id, talad_strerror(rc));
+				talad_seterr(err, errlen,
+				             "authorization %s could not be voided now: %s", a->id,
+				             talad_strerror(rc));
 				return rc;
 			}
 		}
