@@ -12,6 +12,7 @@
 #include "core/money.h"
 #include "core/order.h"
 #include "core/tender.h"
+#include "register/snapread.h"
 
 #include <pthread.h>
 #include <sqlite3.h>
@@ -1088,96 +1089,8 @@ struct applier {
 	size_t errlen;
 };
 
-/* A variant or product as checked, apart from its JSON: the checks run
- * where the snapshot is parsed (a thread of its own for a large one), the
- * writes where the transaction is. */
-struct variant_rec {
-	char id[RSTORE_ID_MAX], sku[CART_SKU_MAX], barcode[RSTORE_CODE_MAX];
-	char title[CART_TITLE_MAX];
-	int64_t price, available;
-	bool taxable, tracked, has_level;
-};
-
-struct product_rec {
-	char id[RSTORE_ID_MAX], title[CART_TITLE_MAX];
-	size_t n;
-	struct variant_rec v[]; /* n of them */
-};
-
-static int decode_variant(const json_t *v, bool with_level, struct variant_rec *r, char *err,
-                          size_t el)
-{
-	r->available = 0;
-	r->has_level = false;
-	if (!json_is_object(v)) {
-		seterr(err, el, "not an object");
-		return TALAD_EINVAL;
-	}
-	int rc = jtext(v, "id", J_REQUIRED, r->id, sizeof(r->id), err, el);
-	if (rc == TALAD_OK && !uuid_valid(r->id)) {
-		seterr(err, el, "id: not a uuid");
-		rc = TALAD_EINVAL;
-	}
-	if (rc == TALAD_OK)
-		rc = jtext(v, "sku", J_NULLABLE, r->sku, sizeof(r->sku), err, el);
-	if (rc == TALAD_OK)
-		rc = jtext(v, "barcode", J_NULLABLE, r->barcode, sizeof(r->barcode), err, el);
-	if (rc == TALAD_OK)
-		rc = jtext(v, "title", J_NULLABLE | J_CUT, r->title, sizeof(r->title), err, el);
-	if (rc == TALAD_OK)
-		rc = jint(v, "price", 0, INT64_MAX / CART_MAX_QUANTITY, &r->price, err, el);
-	if (rc == TALAD_OK)
-		rc = jbool(v, "taxable", &r->taxable, err, el);
-	if (rc == TALAD_OK)
-		rc = jbool(v, "tracked", &r->tracked, err, el);
-	if (rc == TALAD_OK && with_level) {
-		const json_t *av = json_object_get(v, "available");
-		if (av && !json_is_null(av)) {
-			rc = jint(v, "available", INT64_MIN / 2, INT64_MAX / 2, &r->available, err,
-			          el);
-			r->has_level = true;
-		}
-	}
-	return rc;
-}
-
-/* Checks a product and its variants (with their levels when with_level)
- * into *out, the caller's to free; the message in err names the field. */
-static int decode_product(const json_t *p, bool with_level, struct product_rec **out, char *err,
-                          size_t el)
-{
-	*out = NULL;
-	const json_t *vars;
-	if (!json_is_object(p)) {
-		seterr(err, el, "not an object");
-		return TALAD_EINVAL;
-	}
-	int rc = jarray(p, "variants", &vars, err, el);
-	if (rc)
-		vars = NULL;
-	size_t n = json_array_size(vars);
-	struct product_rec *r = xmalloc(sizeof(*r) + n * sizeof(r->v[0]));
-	r->n = n;
-	rc = jtext(p, "id", J_REQUIRED, r->id, sizeof(r->id), err, el);
-	if (rc == TALAD_OK)
-		rc = jtext(p, "title", J_NULLABLE | J_CUT, r->title, sizeof(r->title), err, el);
-	if (rc == TALAD_OK)
-		rc = jarray(p, "variants", &vars, err, el);
-	for (size_t j = 0; rc == TALAD_OK && j < n; j++) {
-		rc = decode_variant(json_array_get(vars, j), with_level, &r->v[j], err, el);
-		if (rc)
-			nest_err(err, el, "variants[%zu]", j);
-	}
-	if (rc) {
-		free(r);
-		return rc;
-	}
-	*out = r;
-	return TALAD_OK;
-}
-
 static int store_variant(struct applier *a, const char *product_id, size_t position,
-                         const struct variant_rec *r)
+                         const struct snapread_variant *r)
 {
 	char *err = a->err;
 	size_t el = a->errlen;
@@ -1212,7 +1125,7 @@ static int store_variant(struct applier *a, const char *product_id, size_t posit
 	return rc;
 }
 
-static int store_product(struct applier *a, const struct product_rec *r, bool snapshot)
+static int store_product(struct applier *a, const struct snapread_product *r, bool snapshot)
 {
 	char *err = a->err;
 	size_t el = a->errlen;
@@ -1255,8 +1168,8 @@ static int store_product(struct applier *a, const struct product_rec *r, bool sn
 /* A product of a snapshot (with levels) or of the change feed. */
 static int put_product(struct applier *a, const json_t *p, bool snapshot)
 {
-	struct product_rec *r;
-	int rc = decode_product(p, snapshot, &r, a->err, a->errlen);
+	struct snapread_product *r;
+	int rc = snapread_product_json(p, snapshot, &r, a->err, a->errlen);
 	if (rc == TALAD_OK)
 		rc = store_product(a, r, snapshot);
 	free(r);
@@ -1714,18 +1627,6 @@ static int jw_value(struct jwalk *w, json_t **out, char *err, size_t errlen)
 	return TALAD_OK;
 }
 
-/* The next element of an array whose '[' was read: *v is NULL after the
- * closing ']'. first: no element was read yet. */
-static int jw_element(struct jwalk *w, bool first, json_t **v, char *err, size_t errlen)
-{
-	*v = NULL;
-	if (jw_take(w, ']'))
-		return TALAD_OK;
-	if (!first && !jw_take(w, ','))
-		return jw_expected(w, "',' or ']'", err, errlen);
-	return jw_value(w, v, err, errlen);
-}
-
 /* Products parsed and checked ahead of the one being written, by a second
  * thread while SQLite works: each side takes about half the time. The
  * parser frees its own JSON, so that no small block crosses threads. */
@@ -1733,7 +1634,7 @@ static int jw_element(struct jwalk *w, bool first, json_t **v, char *err, size_t
 #define FEED_LOW 16
 
 struct feed_item {
-	struct product_rec *product;
+	struct snapread_product *product;
 	size_t end; /* the text read through it */
 };
 
@@ -1752,17 +1653,18 @@ struct feed {
 	char err[RSTORE_ERROR_MAX];
 };
 
-/* Parses and checks the next product: it->product is NULL after the ']'. */
+/* Reads and checks the next product: it->product is NULL after the ']'. */
 static int feed_next(struct feed *f, struct feed_item *it, char *err, size_t errlen)
 {
-	json_t *p;
 	memset(it, 0, sizeof(*it));
-	int rc = jw_element(&f->w, f->index == 0, &p, err, errlen);
-	if (rc || !p)
-		return rc;
-	rc = decode_product(p, true, &it->product, err, errlen);
-	json_decref(p);
-	if (rc)
+	if (jw_take(&f->w, ']'))
+		return TALAD_OK;
+	if (f->index > 0 && !jw_take(&f->w, ','))
+		return jw_expected(&f->w, "',' or ']'", err, errlen);
+	int rc =
+	    snapread_product_text(f->w.text, f->w.len, &f->w.pos, true, &it->product, err, errlen);
+	/* Broken JSON is told by its byte, a bad field by its path. */
+	if (rc && strncmp(err, "not valid json", 14) != 0)
 		nest_err(err, errlen, "products[%zu]", f->index);
 	f->index++;
 	it->end = f->w.pos;
