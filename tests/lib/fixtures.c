@@ -123,6 +123,28 @@ fail:
 	return -1;
 }
 
+int fx_run_cmd(fx_cmd_fn cmd, struct rstore *st, char **argv, struct buf *out, struct buf *err)
+{
+	char *obuf = NULL, *ebuf = NULL;
+	size_t olen = 0, elen = 0;
+	int argc = 0;
+
+	while (argv[argc])
+		argc++;
+	FILE *fo = open_memstream(&obuf, &olen);
+	FILE *fe = open_memstream(&ebuf, &elen);
+	int rc = cmd(st, argc, argv, fo, fe);
+	fclose(fo);
+	fclose(fe);
+	buf_reset(out);
+	buf_reset(err);
+	buf_append(out, obuf, olen);
+	buf_append(err, ebuf, elen);
+	free(obuf);
+	free(ebuf);
+	return rc;
+}
+
 int fx_server_store(const char *name, char dir[64], char path[128], struct store **out)
 {
 	char err[256] = "";

@@ -6,6 +6,7 @@
 #ifndef TALAD_TEST_FIXTURES_H
 #define TALAD_TEST_FIXTURES_H
 
+#include "common/buf.h"
 #include "core/cart.h"
 #include "register/rstore.h"
 #include "server/store.h"
@@ -13,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* ---- seeded randomness: the same sequence on every machine ---- */
 
@@ -70,6 +72,14 @@ void fx_pairing(struct rstore_pairing *p);
  * snapshot (the JSON text of a GET /sync/snapshot answer) unless it is
  * NULL, and logs in when logged_in. 0, or -1 with a message on stderr. */
 int fx_register_store(const char *path, const char *snapshot, bool logged_in, struct rstore **out);
+
+/* A register subcommand of the kind that takes the open store and writes to
+ * out and err (cmd_labels, cmd_scanner, cmd_receipt, ...). */
+typedef int (*fx_cmd_fn)(struct rstore *st, int argc, char **argv, FILE *out, FILE *err);
+
+/* Runs cmd on argv (NULL-terminated, argv[0] the command's name); out and
+ * err are emptied, then hold what it wrote. Returns its exit status. */
+int fx_run_cmd(fx_cmd_fn cmd, struct rstore *st, char **argv, struct buf *out, struct buf *err);
 
 /* ---- the back office ---- */
 

@@ -215,20 +215,7 @@ static int labels(struct rstore *st, struct buf *out, struct buf *err, ...)
 		argv[argc++] = a;
 	va_end(ap);
 	argv[argc] = NULL;
-	char *obuf = NULL, *ebuf = NULL;
-	size_t olen = 0, elen = 0;
-	FILE *fo = open_memstream(&obuf, &olen);
-	FILE *fe = open_memstream(&ebuf, &elen);
-	int rc = cmd_labels(st, argc, argv, fo, fe);
-	fclose(fo);
-	fclose(fe);
-	buf_reset(out);
-	buf_reset(err);
-	buf_append(out, obuf, olen);
-	buf_append(err, ebuf, elen);
-	free(obuf);
-	free(ebuf);
-	return rc;
+	return fx_run_cmd(cmd_labels, st, argv, out, err);
 }
 
 static char *slurp(const char *path, size_t *len)
@@ -525,20 +512,7 @@ static int scanner_cmd(struct rstore *st, char **extra, struct buf *out, struct 
 	for (; extra && *extra; extra++)
 		argv[argc++] = *extra;
 	argv[argc] = NULL;
-	char *obuf = NULL, *ebuf = NULL;
-	size_t olen = 0, elen = 0;
-	FILE *fo = open_memstream(&obuf, &olen);
-	FILE *fe = open_memstream(&ebuf, &elen);
-	int rc = cmd_scanner(st, argc, argv, fo, fe);
-	fclose(fo);
-	fclose(fe);
-	buf_reset(out);
-	buf_reset(err);
-	buf_append(out, obuf, olen);
-	buf_append(err, ebuf, elen);
-	free(obuf);
-	free(ebuf);
-	return rc;
+	return fx_run_cmd(cmd_scanner, st, argv, out, err);
 }
 
 static void test_scanner_serial(void **state)
