@@ -475,5 +475,10 @@ struct store {
  * s->ops->close. TALAD_OK, TALAD_ENOTFOUND (no database and !create) or
  * TALAD_EDB with a message in err. */
 int store_sqlite_open(const char *path, bool create, struct store **out, char *err, size_t errlen);
+/* Creates or opens the database file at path and brings it to schema
+ * version (1 .. the newest) and no further: what a database written by an
+ * older talad-server looks like, for testing the later migrations on it.
+ * TALAD_OK, TALAD_EINVAL (no such version) or TALAD_EDB. */
+int store_sqlite_migrate_to(const char *path, int version, char *err, size_t errlen);
 
 #endif

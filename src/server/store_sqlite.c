@@ -1712,8 +1712,9 @@ static int user_version(sqlite3 *db, int *out)
 	return rc == SQLITE_ROW ? TALAD_OK : TALAD_EDB;
 }
 
-/* Applies the migrations the database lacks, all in one transaction. */
-static int migrate(sqlite3 *db, char *err, size_t errlen)
+/* Applies the migrations the database lacks up to version upto, all in one
+ * transaction. */
+static int migrate(sqlite3 *db, int upto, char *err, size_t errlen)
 {
 	int v;
 	if (user_version(db, &v)) {
@@ -1726,7 +1727,7 @@ static int migrate(sqlite3 *db, char *err, size_t errlen)
 		         NMIGRATIONS);
 		return TALAD_EDB;
 	}
-	if (v == NMIGRATIONS)
+	if (v >= upto)
 		return TALAD_OK;
 	char *msg = NULL;
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK)
@@ -1734,7 +1735,7 @@ static int migrate(sqlite3 *db, char *err, size_t errlen)
 	/* Another process may have migrated while we waited for the lock. */
 	if (user_version(db, &v))
 		goto fail;
-	for (; v < NMIGRATIONS; v++) {
+	for (; v < upto; v++) {
 		if (sqlite3_exec(db, migrations[v], NULL, NULL, &msg) != SQLITE_OK)
 			goto fail;
 		char pragma[64];
@@ -1783,7 +1784,7 @@ int store_sqlite_open(const char *path, bool create, struct store **out, char *e
 		sqlite3_close(db);
 		return TALAD_EDB;
 	}
-	int rc = migrate(db, err, errlen);
+	int rc = migrate(db, NMIGRATIONS, err, errlen);
 	if (rc) {
 		sqlite3_close(db);
 		return rc;
@@ -1793,4 +1794,23 @@ int store_sqlite_open(const char *path, bool create, struct store **out, char *e
 	q->db = db;
 	*out = &q->base;
 	return TALAD_OK;
+}
+
+int store_sqlite_migrate_to(const char *path, int version, char *err, size_t errlen)
+{
+	if (version < 1 || version > NMIGRATIONS) {
+		snprintf(err, errlen, "no schema version %d (1 to %d)", version, NMIGRATIONS);
+		return TALAD_EINVAL;
+	}
+	sqlite3 *db = NULL;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK) {
+		snprintf(err, errlen, "cannot open %s: %s", path,
+		         db ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return TALAD_EDB;
+	}
+	int rc = migrate(db, version, err, errlen);
+	sqlite3_close(db);
+	return rc;
 }

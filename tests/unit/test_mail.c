@@ -632,24 +632,22 @@ static void test_migration(void **state)
 {
 	struct fixture *f = *state;
 	sqlite3 *db;
+	char err[256];
+	/* A whole schema-1 database, as the first talad-server wrote it. */
+	assert_int_equal(store_sqlite_migrate_to(f->path, 1, err, sizeof(err)), TALAD_OK);
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
 	assert_int_equal(
 	    sqlite3_exec(
 	        db,
-	        "CREATE TABLE mail_queue (n INTEGER PRIMARY KEY, op_id TEXT NOT NULL UNIQUE,"
-	        " register_id TEXT NOT NULL, order_id TEXT NOT NULL, email TEXT NOT NULL,"
-	        " status TEXT NOT NULL, created_at INTEGER NOT NULL);"
 	        "INSERT INTO mail_queue VALUES (1, 'op-1', 'r', 'o1', 'a@example.com',"
 	        " 'queued', 10);"
 	        "INSERT INTO mail_queue VALUES (2, 'op-2', 'r', 'o1', 'A@example.com',"
 	        " 'queued', 11);"
 	        "INSERT INTO mail_queue VALUES (3, 'op-3', 'r', 'o1', 'b@example.com',"
-	        " 'queued', 12);"
-	        "PRAGMA user_version = 1;",
+	        " 'queued', 12);",
 	        NULL, NULL, NULL),
 	    SQLITE_OK);
 	sqlite3_close(db);
-	char err[256];
 	assert_int_equal(store_sqlite_open(f->path, false, &f->st, err, sizeof(err)), TALAD_OK);
 	struct collect all = {0};
 	assert_int_equal(f->st->ops->mail_list(f->st, 0, 10, collect_cb, &all), TALAD_OK);
