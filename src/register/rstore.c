@@ -1578,9 +1578,10 @@ out:
 
 /* ---- a snapshot from its text, one product at a time ---- */
 
-/* A position in a JSON text. Values are parsed by jansson, one at a time
- * (JSON_DISABLE_EOF_CHECK stops at their end and says where that is); only
- * the punctuation between them is read here. */
+/* A position in a JSON text. The envelope's members are parsed by jansson,
+ * one at a time (JSON_DISABLE_EOF_CHECK stops at their end and says where
+ * that is), the products by snapread; only the punctuation between them is
+ * read here. */
 struct jwalk {
 	const char *text;
 	size_t len;
@@ -1627,9 +1628,9 @@ static int jw_value(struct jwalk *w, json_t **out, char *err, size_t errlen)
 	return TALAD_OK;
 }
 
-/* Products parsed and checked ahead of the one being written, by a second
- * thread while SQLite works: each side takes about half the time. The
- * parser frees its own JSON, so that no small block crosses threads. */
+/* Products read and checked ahead of the one being written, by a second
+ * thread while SQLite writes the ones before. Reading is the faster side:
+ * the writer waits only for the first few products. */
 #define FEED_CAP 64
 #define FEED_LOW 16
 
