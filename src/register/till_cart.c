@@ -7,24 +7,9 @@
 #include "common/xalloc.h"
 
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 void till_cart_init(struct till_cart *tc, const struct tax_rule *tax)
 {
@@ -125,8 +110,8 @@ static int get_text(const json_t *o, const char *key, char *out, size_t size, ch
 		return TALAD_OK;
 	if (!json_is_string(v) || json_string_length(v) >= size ||
 	    strlen(json_string_value(v)) != json_string_length(v)) {
-		seterr(err, errlen, "saved cart: %s%s is not text of at most %zu bytes", where, key,
-		       size - 1);
+		talad_seterr(err, errlen, "saved cart: %s%s is not text of at most %zu bytes",
+		             where, key, size - 1);
 		return TALAD_EINVAL;
 	}
 	memcpy(out, json_string_value(v), json_string_length(v) + 1);
@@ -138,7 +123,8 @@ static int get_int(const json_t *o, const char *key, int64_t min, int64_t max, i
 {
 	json_t *v = json_object_get(o, key);
 	if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max) {
-		seterr(err, errlen, "saved cart: %s%s is not a whole number in range", where, key);
+		talad_seterr(err, errlen, "saved cart: %s%s is not a whole number in range", where,
+		             key);
 		return TALAD_EINVAL;
 	}
 	*out = json_integer_value(v);
@@ -155,7 +141,7 @@ static int get_discount(const json_t *o, const char *key, struct discount *d, ch
 		return TALAD_OK;
 	const char *kind = json_string_value(json_object_get(v, "kind"));
 	if (!json_is_object(v) || !kind || discount_kind_parse(kind, &d->kind) != TALAD_OK) {
-		seterr(err, errlen, "saved cart: %s%s has no valid kind", where, key);
+		talad_seterr(err, errlen, "saved cart: %s%s has no valid kind", where, key);
 		return TALAD_EINVAL;
 	}
 	char sub[64];
@@ -173,12 +159,12 @@ static int read_line(const json_t *lj, size_t i, struct cart *c, char *err, size
 	memset(&l, 0, sizeof(l));
 	snprintf(where, sizeof(where), "lines[%zu].", i);
 	if (!json_is_object(lj)) {
-		seterr(err, errlen, "saved cart: %s is not an object", where);
+		talad_seterr(err, errlen, "saved cart: %s is not an object", where);
 		return TALAD_EINVAL;
 	}
 	json_t *taxable = json_object_get(lj, "taxable");
 	if (!json_is_boolean(taxable)) {
-		seterr(err, errlen, "saved cart: %staxable is not true or false", where);
+		talad_seterr(err, errlen, "saved cart: %staxable is not true or false", where);
 		return TALAD_EINVAL;
 	}
 	l.taxable = json_is_true(taxable);
@@ -192,7 +178,7 @@ static int read_line(const json_t *lj, size_t i, struct cart *c, char *err, size
 		return rc;
 	rc = cart_add_line(c, &l, why, sizeof(why));
 	if (rc)
-		seterr(err, errlen, "saved cart: %s %s", where, why);
+		talad_seterr(err, errlen, "saved cart: %s %s", where, why);
 	return rc;
 }
 
@@ -205,13 +191,13 @@ static int read_tender(const json_t *tj, size_t i, struct till_tender *t, char *
 	memset(t, 0, sizeof(*t));
 	snprintf(where, sizeof(where), "tenders[%zu].", i);
 	if (!json_is_object(tj)) {
-		seterr(err, errlen, "saved cart: %s is not an object", where);
+		talad_seterr(err, errlen, "saved cart: %s is not an object", where);
 		return TALAD_EINVAL;
 	}
 	if ((rc = get_text(tj, "method", method, sizeof(method), err, errlen, where)))
 		return rc;
 	if (tender_kind_parse(method, &t->t.kind) != TALAD_OK) {
-		seterr(err, errlen, "saved cart: %smethod is not a payment method", where);
+		talad_seterr(err, errlen, "saved cart: %smethod is not a payment method", where);
 		return TALAD_EINVAL;
 	}
 	if ((rc = get_text(tj, "name", t->t.name, sizeof(t->t.name), err, errlen, where)) ||
@@ -226,11 +212,11 @@ static int read_tender(const json_t *tj, size_t i, struct till_tender *t, char *
 	         get_text(tj, "authorization", t->auth_id, sizeof(t->auth_id), err, errlen, where)))
 		return rc;
 	if (t->auth_id[0] && !uuid_valid(t->auth_id)) {
-		seterr(err, errlen, "saved cart: %sauthorization is not a uuid", where);
+		talad_seterr(err, errlen, "saved cart: %sauthorization is not a uuid", where);
 		return TALAD_EINVAL;
 	}
 	if ((t->t.kind == TENDER_CUSTOM || t->t.kind == TENDER_GIFT_CARD) && !t->t.name[0]) {
-		seterr(err, errlen, "saved cart: %sname is missing", where);
+		talad_seterr(err, errlen, "saved cart: %sname is missing", where);
 		return TALAD_EINVAL;
 	}
 	t->t.has_amount = true;
@@ -243,27 +229,27 @@ static int from_json(const json_t *j, struct till_cart *tc, char *err, size_t er
 	int rc;
 
 	if (!json_is_object(j)) {
-		seterr(err, errlen, "saved cart: not a JSON object");
+		talad_seterr(err, errlen, "saved cart: not a JSON object");
 		return TALAD_EINVAL;
 	}
 	if ((rc = get_int(j, "version", 1, INT_MAX, &version, err, errlen, "")))
 		return rc;
 	if (version != TILL_CART_VERSION) {
-		seterr(err, errlen, "saved cart: version %lld is not known to this talad",
-		       (long long)version);
+		talad_seterr(err, errlen, "saved cart: version %lld is not known to this talad",
+		             (long long)version);
 		return TALAD_EINVAL;
 	}
 	if ((rc = get_text(j, "staff_id", tc->staff_id, sizeof(tc->staff_id), err, errlen, "")) ||
 	    (rc = get_text(j, "order_id", tc->order_id, sizeof(tc->order_id), err, errlen, "")))
 		return rc;
 	if (tc->order_id[0] && !uuid_valid(tc->order_id)) {
-		seterr(err, errlen, "saved cart: order_id is not a uuid");
+		talad_seterr(err, errlen, "saved cart: order_id is not a uuid");
 		return TALAD_EINVAL;
 	}
 	json_t *lines = json_object_get(j, "lines");
 	if (!json_is_array(lines) || json_array_size(lines) > CART_MAX_LINES) {
-		seterr(err, errlen, "saved cart: lines is not an array of at most %d",
-		       CART_MAX_LINES);
+		talad_seterr(err, errlen, "saved cart: lines is not an array of at most %d",
+		             CART_MAX_LINES);
 		return TALAD_EINVAL;
 	}
 	for (size_t i = 0; i < json_array_size(lines); i++)
@@ -273,13 +259,13 @@ static int from_json(const json_t *j, struct till_cart *tc, char *err, size_t er
 	if ((rc = get_discount(j, "order_discount", &od, err, errlen, "")))
 		return rc;
 	if (od.kind != DISCOUNT_NONE && cart_set_order_discount(&tc->cart, od) != TALAD_OK) {
-		seterr(err, errlen, "saved cart: order_discount is not a valid discount");
+		talad_seterr(err, errlen, "saved cart: order_discount is not a valid discount");
 		return TALAD_EINVAL;
 	}
 	json_t *tenders = json_object_get(j, "tenders");
 	if (!json_is_array(tenders) || json_array_size(tenders) > TENDER_MAX) {
-		seterr(err, errlen, "saved cart: tenders is not an array of at most %d",
-		       TENDER_MAX);
+		talad_seterr(err, errlen, "saved cart: tenders is not an array of at most %d",
+		             TENDER_MAX);
 		return TALAD_EINVAL;
 	}
 	for (size_t i = 0; i < json_array_size(tenders); i++)
@@ -289,7 +275,7 @@ static int from_json(const json_t *j, struct till_cart *tc, char *err, size_t er
 	json_t *paying = json_object_get(j, "paying");
 	if (paying && !json_is_null(paying)) {
 		if (!json_is_object(paying)) {
-			seterr(err, errlen, "saved cart: paying is not an object");
+			talad_seterr(err, errlen, "saved cart: paying is not an object");
 			return TALAD_EINVAL;
 		}
 		if ((rc = get_int(paying, "since", 0, INT64_MAX, &tc->paying_since, err, errlen,
@@ -337,7 +323,7 @@ int till_cart_load(struct rstore *st, struct till_cart *tc, char *err, size_t er
 		return rc;
 	json_t *j = json_loads(text, JSON_REJECT_DUPLICATES, &je);
 	if (!j) {
-		seterr(err, errlen, "saved cart: not JSON: %s", je.text);
+		talad_seterr(err, errlen, "saved cart: not JSON: %s", je.text);
 		rc = TALAD_EINVAL;
 	} else {
 		rc = till_cart_from_json(j, tc, err, errlen);
