@@ -581,7 +581,7 @@ static int read_members(struct reader *r, member_fn member, void *arg)
 		r->pos++;
 		return TALAD_OK;
 	}
-	char keybuf[32];
+	char keybuf[32] = "";
 	for (;;) {
 		if (peek(r) != '"')
 			return syntax(r, "a member name expected");
