@@ -147,6 +147,12 @@ bool till_field_key(struct till_field *f, const struct till_key *k);
 void till_field_utf8(const struct till_field *f, char *out, size_t outlen);
 void till_field_draw(const struct till_field *f, int y, int x, int width);
 
+/* One turn of a screen's key loop once the screen is drawn: the status bar
+ * over it, the screen shown, then till_getkey. 1 with a key in *k; 0 for the
+ * tick when no key came (draw again); -1 on Esc or when the till is closing,
+ * which every modal screen leaves on alike. */
+int till_ui_key(struct till *t, struct till_key *k);
+
 /* A modal prompt in a box over the screen: a label and one field. True with
  * the text in out when Enter is pressed, false on Esc (or when the till is
  * closing). hint is a line under the field (may be NULL). */

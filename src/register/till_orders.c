@@ -160,17 +160,16 @@ static void view_receipt(struct till *t, const struct order *o)
 		for (int r = 0; r < h - 3 && first + (size_t)r < n; r++)
 			till_ui_text(1 + r, x + 2, rs.width, TILL_LEFT, lines[first + (size_t)r]);
 		till_ui_text(h - 2, x + 2, rs.width, TILL_RIGHT, "Up/Down scroll  Esc close");
-		till_draw_status(t);
-		refresh();
-		if (!till_getkey(t, &k))
+		int got = till_ui_key(t, &k);
+		if (got < 0)
 			break;
-		if (till_key_tick(&k))
+		if (got == 0)
 			continue;
 		if (k.fn && k.ch == KEY_DOWN && first + (size_t)(h - 3) < n)
 			first++;
 		else if (k.fn && k.ch == KEY_UP && first > 0)
 			first--;
-		else if (!k.fn && (k.ch == 27 || k.ch == L'\r' || k.ch == L'q'))
+		else if (!k.fn && (k.ch == L'\r' || k.ch == L'q'))
 			break;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -219,13 +218,11 @@ void till_orders(struct till *t)
 			seen_sync = t->status.last_sync;
 		}
 		draw_orders(t);
-		refresh();
-		if (!till_getkey(t, &k))
+		int got = till_ui_key(t, &k);
+		if (got < 0)
 			break;
-		if (till_key_tick(&k))
+		if (got == 0)
 			continue;
-		if (!k.fn && k.ch == 27)
-			break;
 		if ((k.fn && k.ch == KEY_F(1)) || (!k.fn && (k.ch == L'?' || k.ch == L'h'))) {
 			till_help(t, draw_orders);
 			continue;

@@ -213,14 +213,11 @@ static bool ask_cash(struct till *t, int64_t *amount)
 		till_ui_text(y + 5, x + 2, w - 4, TILL_LEFT, hint);
 		till_ui_text(y + 6, x + 2, w - 4, TILL_RIGHT,
 		             "type an amount + Enter (empty: exact)   Esc: cancel");
-		till_draw_status(t);
-		refresh();
-		if (!till_getkey(t, &k))
+		int got = till_ui_key(t, &k);
+		if (got < 0)
 			return false;
-		if (till_key_tick(&k))
+		if (got == 0)
 			continue;
-		if (!k.fn && k.ch == 27)
-			return false;
 		if (!k.fn && k.ch >= L'a' && k.ch < L'a' + (wint_t)nq) {
 			*amount = quick[k.ch - L'a'];
 			return true;
@@ -368,14 +365,11 @@ static bool show_promptpay(struct till *t, int64_t amount, char *ref)
 		             "Reference shown in the customer's app");
 		till_ui_text(14, tx, t->cols - tx - 1, TILL_LEFT, "(Enter for none):");
 		till_field_draw(&f, 15, tx, t->cols - tx - 2 < 40 ? t->cols - tx - 2 : 40);
-		till_draw_status(t);
-		refresh();
-		if (!till_getkey(t, &k))
+		int got = till_ui_key(t, &k);
+		if (got < 0)
 			break;
-		if (till_key_tick(&k))
+		if (got == 0)
 			continue;
-		if (!k.fn && k.ch == 27)
-			break;
 		if (!k.fn && k.ch == L'\r') {
 			char text[4 * TILL_INPUT_MAX + 1];
 			till_field_utf8(&f, text, sizeof(text));

@@ -400,14 +400,11 @@ static void search(struct till *t)
 			    "nothing found: try fewer letters, or Esc and F7 for a custom item");
 		till_ui_text(h - 1, 4, w - 8, TILL_RIGHT,
 		             "type to search  Up/Down choose  Enter add  Esc back");
-		till_draw_status(t);
-		refresh();
-		if (!till_getkey(t, &k))
+		int got = till_ui_key(t, &k);
+		if (got < 0)
 			break;
-		if (till_key_tick(&k))
+		if (got == 0)
 			continue;
-		if (!k.fn && k.ch == 27)
-			break;
 		if (k.fn && k.ch == KEY_UP) {
 			if (sel > 0)
 				sel--;
@@ -536,14 +533,11 @@ static void discount(struct till *t)
 		till_ui_box(t->rows / 2 - 3, 4, 5, w, "Discount on what?");
 		till_ui_text(t->rows / 2 - 1, 6, w - 4, TILL_LEFT, q);
 		till_ui_text(t->rows / 2, 6, w - 4, TILL_RIGHT, "Esc: cancel");
-		till_draw_status(t);
-		refresh();
-		if (!till_getkey(t, &k))
+		int got = till_ui_key(t, &k);
+		if (got < 0)
 			return;
-		if (till_key_tick(&k))
+		if (got == 0)
 			continue;
-		if (!k.fn && k.ch == 27)
-			return;
 		if (!k.fn && (k.ch == L'l' || k.ch == L'o')) {
 			order = k.ch == L'o';
 			break;

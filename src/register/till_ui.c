@@ -280,6 +280,19 @@ void till_field_draw(const struct till_field *f, int y, int x, int width)
 
 /* ---- modal prompts ---- */
 
+int till_ui_key(struct till *t, struct till_key *k)
+{
+	till_draw_status(t);
+	refresh();
+	if (!till_getkey(t, k))
+		return -1;
+	if (till_key_tick(k))
+		return 0;
+	if (!k->fn && k->ch == 27)
+		return -1;
+	return 1;
+}
+
 bool till_prompt(struct till *t, void (*redraw)(struct till *), const char *title,
                  const char *label, const char *hint, struct till_field *f, char *out,
                  size_t outlen)
@@ -298,14 +311,11 @@ bool till_prompt(struct till *t, void (*redraw)(struct till *), const char *titl
 		if (hint)
 			till_ui_text(y + 4, x + 2, w - 4, TILL_LEFT, hint);
 		till_ui_text(y + h - 2, x + 2, w - 4, TILL_RIGHT, "Enter: OK   Esc: cancel");
-		till_draw_status(t);
-		refresh();
-		if (!till_getkey(t, &k))
+		int got = till_ui_key(t, &k);
+		if (got < 0)
 			return false;
-		if (till_key_tick(&k))
+		if (got == 0)
 			continue;
-		if (!k.fn && k.ch == 27)
-			return false;
 		if ((!k.fn && (k.ch == L'\n' || k.ch == L'\r')) || (k.fn && k.ch == KEY_ENTER)) {
 			till_field_utf8(f, out, outlen);
 			return true;
@@ -326,15 +336,14 @@ bool till_confirm(struct till *t, void (*redraw)(struct till *), const char *que
 		till_ui_box(y, x, 5, w, "Please confirm");
 		till_ui_text(y + 2, x + 2, w - 4, TILL_LEFT, question);
 		till_ui_text(y + 3, x + 2, w - 4, TILL_RIGHT, "y: yes   n or Esc: no");
-		till_draw_status(t);
-		refresh();
-		if (!till_getkey(t, &k))
+		int got = till_ui_key(t, &k);
+		if (got < 0)
 			return false;
-		if (till_key_tick(&k) || k.fn)
+		if (got == 0 || k.fn)
 			continue;
 		if (k.ch == L'y' || k.ch == L'Y')
 			return true;
-		if (k.ch == L'n' || k.ch == L'N' || k.ch == 27)
+		if (k.ch == L'n' || k.ch == L'N')
 			return false;
 	}
 }
