@@ -19,10 +19,10 @@
 #include "register/rpay.h"
 #include "register/rstore.h"
 
-#include <arpa/inet.h>
+#include "../lib/fakebo.h"
+
 #include <jansson.h>
 #include <microhttpd.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,30 +47,12 @@ struct fake_auth {
 };
 
 struct fake {
-	struct MHD_Daemon *d;
-	char url[64];
+	struct fakebo bo;
 	pthread_mutex_t mu;
 	struct fake_auth auths[MAX_AUTH];
 	int nauths;
 	int voids; /* void requests seen, for any id */
 };
-
-struct conn {
-	char *body;
-	size_t len;
-};
-
-static enum MHD_Result reply(struct MHD_Connection *c, int status, json_t *j)
-{
-	char *text = json_dumps(j, JSON_COMPACT);
-	json_decref(j);
-	struct MHD_Response *r =
-	    MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
-	MHD_add_response_header(r, "Content-Type", "application/json");
-	enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, r);
-	MHD_destroy_response(r);
-	return ret;
-}
 
 /* The test gateway's rule for cards; gift card "GOOD" holds enough. */
 static json_t *authorize(struct fake *f, json_t *body)
@@ -105,32 +87,17 @@ static json_t *authorize(struct fake *f, json_t *body)
 	return json_pack("{s:o}", "authorization", auth);
 }
 
-static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
-                               const char *method, const char *version, const char *upload,
-                               size_t *upload_size, void **con_cls)
+static enum MHD_Result handler(void *arg, struct MHD_Connection *c, const char *method,
+                               const char *url, const char *upload)
 {
-	(void)version;
-	struct fake *f = cls;
-	struct conn *cn = *con_cls;
-	if (!cn) {
-		*con_cls = xcalloc(1, sizeof(*cn));
-		return MHD_YES;
-	}
-	if (*upload_size) {
-		cn->body = xreallocarray(cn->body, cn->len + *upload_size + 1, 1);
-		memcpy(cn->body + cn->len, upload, *upload_size);
-		cn->len += *upload_size;
-		cn->body[cn->len] = '\0';
-		*upload_size = 0;
-		return MHD_YES;
-	}
+	struct fake *f = arg;
 	if (strcmp(method, "POST"))
-		return reply(c, 404, json_pack("{s:{s:s}}", "error", "code", "not_found"));
+		return fakebo_error(c, 404, "not_found", NULL);
 	pthread_mutex_lock(&f->mu);
 	json_t *ans = NULL;
 	int status = 404;
 	if (!strcmp(url, "/api/v1/payments/authorize")) {
-		json_t *body = json_loads(cn->body ? cn->body : "", 0, NULL);
+		json_t *body = json_loads(upload, 0, NULL);
 		ans = authorize(f, body);
 		status = ans ? 200 : 400;
 		json_decref(body);
@@ -149,43 +116,21 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	}
 	pthread_mutex_unlock(&f->mu);
 	if (!ans)
-		ans = json_pack("{s:{s:s, s:s}}", "error", "code",
-		                status == 400 ? "bad" : "not_found", "message", "no");
-	return reply(c, status, ans);
-}
-
-static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
-                      enum MHD_RequestTerminationCode toe)
-{
-	(void)cls;
-	(void)c;
-	(void)toe;
-	struct conn *cn = *con_cls;
-	if (cn) {
-		free(cn->body);
-		free(cn);
-	}
-	*con_cls = NULL;
+		return fakebo_error(c, status, status == 400 ? "bad" : "not_found", "no");
+	return fakebo_reply(c, status, ans, NULL);
 }
 
 static struct fake *fake_start(void)
 {
 	struct fake *f = xcalloc(1, sizeof(*f));
 	pthread_mutex_init(&f->mu, NULL);
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0};
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	f->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0,
-	                        NULL, NULL, handler, f, MHD_OPTION_SOCK_ADDR, &sa,
-	                        MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_END);
-	assert_non_null(f->d);
-	const union MHD_DaemonInfo *info = MHD_get_daemon_info(f->d, MHD_DAEMON_INFO_BIND_PORT);
-	snprintf(f->url, sizeof(f->url), "http://127.0.0.1:%d", info->port);
+	assert_int_equal(fakebo_start(&f->bo, handler, f), 0);
 	return f;
 }
 
 static void fake_stop(struct fake *f)
 {
-	MHD_stop_daemon(f->d);
+	fakebo_stop(&f->bo);
 	pthread_mutex_destroy(&f->mu);
 	free(f);
 }
@@ -244,7 +189,7 @@ static int setup(void **state)
 	if (rstore_open(x->path, &x->st, err, sizeof(err)))
 		return -1;
 	x->f = fake_start();
-	pair(x, x->f->url, true);
+	pair(x, x->f->bo.url, true);
 	assert_int_equal(rstore_setting_set(x->st, CARD_READER_KEY, "simulated"), TALAD_OK);
 	assert_int_equal(card_reader_open(x->st, &x->reader, err, sizeof(err)), TALAD_OK);
 	*state = x;
@@ -424,7 +369,7 @@ static void test_unanswered_kept_for_recovery(void **state)
 
 	/* Back online: recovery voids it (this process's own journal of a
 	   sale given up) and removes the journal. */
-	pair(x, x->f->url, false);
+	pair(x, x->f->bo.url, false);
 	size_t voided = 0;
 	assert_int_equal(rpay_recover(x->st, x->dir, &voided), TALAD_OK);
 	assert_int_equal(voided, 1);

@@ -18,6 +18,8 @@
 #include "register/rstore.h"
 #include "register/rsync.h"
 
+#include "../lib/fakebo.h"
+
 #include <arpa/inet.h>
 #include <jansson.h>
 #include <microhttpd.h>
@@ -36,9 +38,7 @@
 /* ---- the fake back office ---- */
 
 struct fake {
-	struct MHD_Daemon *d;
-	int port;
-	char url[64];
+	struct fakebo bo;
 	pthread_mutex_t mu;
 	/* protocol state */
 	int64_t last_applied;
@@ -56,11 +56,6 @@ struct fake {
 	atomic_int quit;
 };
 
-struct conn {
-	char *body;
-	size_t len;
-};
-
 static const char *snapshot_json =
     "{\"cursor\": 50, \"server_time\": \"2026-01-01T00:00:00.000Z\","
     " \"shop\": {\"name\": \"Fake Shop\", \"currency\": \"THB\", \"tax_rate_ppm\": 70000,"
@@ -71,24 +66,6 @@ static const char *snapshot_json =
     "   \"sku\": \"TEA\", \"barcode\": \"885\", \"title\": \"\", \"price\": 4500,"
     "   \"taxable\": true, \"tracked\": true, \"available\": 12}]}],"
     " \"staff\": [], \"payment_methods\": [{\"id\": \"m1\", \"name\": \"PromptPay QR\"}]}";
-
-static enum MHD_Result reply(struct MHD_Connection *c, int status, json_t *j,
-                             const char *retry_after)
-{
-	char now[TIME_ISO_LEN + 1];
-	time_format_iso(time_now_ms(), now);
-	json_object_set_new(j, "server_time", json_string(now));
-	char *text = json_dumps(j, JSON_COMPACT);
-	json_decref(j);
-	struct MHD_Response *r =
-	    MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
-	MHD_add_response_header(r, "Content-Type", "application/json");
-	if (retry_after)
-		MHD_add_response_header(r, "Retry-After", retry_after);
-	enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, r);
-	MHD_destroy_response(r);
-	return ret;
-}
 
 static json_t *do_push(struct fake *f, json_t *body)
 {
@@ -121,25 +98,10 @@ static json_t *do_push(struct fake *f, json_t *body)
 	return json_pack("{s:I, s:o}", "acked_through", f->last_applied, "results", results);
 }
 
-static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
-                               const char *method, const char *version, const char *upload,
-                               size_t *upload_size, void **con_cls)
+static enum MHD_Result handler(void *arg, struct MHD_Connection *c, const char *method,
+                               const char *url, const char *upload)
 {
-	(void)version;
-	struct fake *f = cls;
-	struct conn *cn = *con_cls;
-	if (!cn) {
-		*con_cls = xcalloc(1, sizeof(*cn));
-		return MHD_YES;
-	}
-	if (*upload_size) {
-		cn->body = xreallocarray(cn->body, cn->len + *upload_size + 1, 1);
-		memcpy(cn->body + cn->len, upload, *upload_size);
-		cn->len += *upload_size;
-		cn->body[cn->len] = '\0';
-		*upload_size = 0;
-		return MHD_YES;
-	}
+	struct fake *f = arg;
 	pthread_mutex_lock(&f->mu);
 	int fail = f->fail_status;
 	pthread_mutex_unlock(&f->mu);
@@ -154,17 +116,16 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		return ret;
 	}
 	if (fail)
-		return reply(c, fail,
-		             json_pack("{s:{s:s, s:s}}", "error", "code", "unavailable", "message",
-		                       "try later"),
-		             "7");
+		return fakebo_reply(c, fail,
+		                    json_pack("{s:{s:s, s:s}}", "error", "code", "unavailable",
+		                              "message", "try later"),
+		                    "7");
 	if (!strcmp(method, "GET") && !strcmp(url, "/api/v1/health"))
-		return reply(c, 200, json_pack("{s:s}", "status", "ok"), NULL);
+		return fakebo_reply(c, 200, json_pack("{s:s}", "status", "ok"), NULL);
 	if (!strcmp(method, "POST") && !strcmp(url, "/api/v1/sync/push")) {
-		json_t *body = json_loads(cn->body ? cn->body : "", 0, NULL);
+		json_t *body = json_loads(upload, 0, NULL);
 		if (!body)
-			return reply(c, 400, json_pack("{s:{s:s}}", "error", "code", "bad_json"),
-			             NULL);
+			return fakebo_error(c, 400, "bad_json", NULL);
 		pthread_mutex_lock(&f->mu);
 		f->pushes++;
 		json_decref(f->last_push);
@@ -172,13 +133,13 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		json_t *ans = do_push(f, body);
 		pthread_mutex_unlock(&f->mu);
 		json_decref(body);
-		return reply(c, 200, ans, NULL);
+		return fakebo_reply(c, 200, ans, NULL);
 	}
 	if (!strcmp(method, "GET") && !strcmp(url, "/api/v1/sync/snapshot")) {
 		pthread_mutex_lock(&f->mu);
 		f->snapshots++;
 		pthread_mutex_unlock(&f->mu);
-		return reply(c, 200, json_loads(snapshot_json, 0, NULL), NULL);
+		return fakebo_reply(c, 200, json_loads(snapshot_json, 0, NULL), NULL);
 	}
 	if (!strcmp(method, "GET") && !strcmp(url, "/api/v1/sync/changes")) {
 		const char *since = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "since");
@@ -192,10 +153,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 				f->gone = false;
 				f->changes_reqs++;
 				pthread_mutex_unlock(&f->mu);
-				return reply(c, 410,
-				             json_pack("{s:{s:s, s:s}}", "error", "code",
-				                       "cursor_gone", "message", "take a snapshot"),
-				             NULL);
+				return fakebo_error(c, 410, "cursor_gone", "take a snapshot");
 			}
 			if (json_array_size(f->pages) || time_mono_ms() >= deadline ||
 			    atomic_load(&f->quit)) {
@@ -210,27 +168,13 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 				if (json_array_size(f->pages))
 					json_array_remove(f->pages, 0);
 				pthread_mutex_unlock(&f->mu);
-				return reply(c, 200, page, NULL);
+				return fakebo_reply(c, 200, page, NULL);
 			}
 			pthread_mutex_unlock(&f->mu);
 			usleep(20000);
 		}
 	}
-	return reply(c, 404, json_pack("{s:{s:s}}", "error", "code", "not_found"), NULL);
-}
-
-static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
-                      enum MHD_RequestTerminationCode toe)
-{
-	(void)cls;
-	(void)c;
-	(void)toe;
-	struct conn *cn = *con_cls;
-	if (cn) {
-		free(cn->body);
-		free(cn);
-	}
-	*con_cls = NULL;
+	return fakebo_error(c, 404, "not_found", NULL);
 }
 
 static struct fake *fake_start(void)
@@ -240,22 +184,14 @@ static struct fake *fake_start(void)
 	f->pages = json_array();
 	f->cursor = 50;
 	atomic_init(&f->quit, 0);
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0};
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	f->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0,
-	                        NULL, NULL, handler, f, MHD_OPTION_SOCK_ADDR, &sa,
-	                        MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_END);
-	assert_non_null(f->d);
-	const union MHD_DaemonInfo *info = MHD_get_daemon_info(f->d, MHD_DAEMON_INFO_BIND_PORT);
-	f->port = info->port;
-	snprintf(f->url, sizeof(f->url), "http://127.0.0.1:%d", f->port);
+	assert_int_equal(fakebo_start(&f->bo, handler, f), 0);
 	return f;
 }
 
 static void fake_stop(struct fake *f)
 {
 	atomic_store(&f->quit, 1);
-	MHD_stop_daemon(f->d);
+	fakebo_stop(&f->bo);
 	json_decref(f->pages);
 	json_decref(f->last_push);
 	pthread_mutex_destroy(&f->mu);
@@ -283,7 +219,7 @@ static int setup(void **state)
 		return -1;
 	x->f = fake_start();
 	struct rstore_pairing p = {0};
-	strcpy(p.server_url, x->f->url);
+	strcpy(p.server_url, x->f->bo.url);
 	strcpy(p.register_id, REG_ID);
 	strcpy(p.register_code, "R01");
 	strcpy(p.token, "register-token");
@@ -544,7 +480,7 @@ static void test_silent_server_is_bounded(void **state)
 	t0 = time_mono_ms();
 	assert_false(regcli_probe(url, 500));
 	assert_true(time_mono_ms() - t0 < 1500);
-	assert_true(regcli_probe(x->f->url, 1500));
+	assert_true(regcli_probe(x->f->bo.url, 1500));
 	rsync_release(&s);
 	close(fd);
 }

@@ -17,10 +17,10 @@
 #include "register/rstore.h"
 #include "register/rsync.h"
 
-#include <arpa/inet.h>
+#include "../lib/fakebo.h"
+
 #include <jansson.h>
 #include <microhttpd.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,8 +31,7 @@
 #define LOC_ID "01900000-0000-7000-8000-0000000000aa"
 
 struct fake {
-	struct MHD_Daemon *d;
-	char url[64];
+	struct fakebo bo;
 	pthread_mutex_t mu;
 	int64_t last_applied;
 	size_t cap;      /* apply at most this many of a batch (0: all) */
@@ -44,26 +43,6 @@ struct fake {
 	int64_t firsts[16];  /* their first seq */
 	size_t applied;      /* mutations applied, over all pushes */
 };
-
-struct conn {
-	char *body;
-	size_t len;
-};
-
-static enum MHD_Result reply(struct MHD_Connection *c, int status, json_t *j)
-{
-	char now[TIME_ISO_LEN + 1];
-	time_format_iso(time_now_ms(), now);
-	json_object_set_new(j, "server_time", json_string(now));
-	char *text = json_dumps(j, JSON_COMPACT);
-	json_decref(j);
-	struct MHD_Response *r =
-	    MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
-	MHD_add_response_header(r, "Content-Type", "application/json");
-	enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, r);
-	MHD_destroy_response(r);
-	return ret;
-}
 
 static json_t *apply(struct fake *f, json_t *body)
 {
@@ -89,28 +68,13 @@ static json_t *apply(struct fake *f, json_t *body)
 	return json_pack("{s:I, s:o}", "acked_through", f->last_applied, "results", results);
 }
 
-static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
-                               const char *method, const char *version, const char *upload,
-                               size_t *upload_size, void **con_cls)
+static enum MHD_Result handler(void *arg, struct MHD_Connection *c, const char *method,
+                               const char *url, const char *upload)
 {
-	(void)version;
-	struct fake *f = cls;
-	struct conn *cn = *con_cls;
-	if (!cn) {
-		*con_cls = xcalloc(1, sizeof(*cn));
-		return MHD_YES;
-	}
-	if (*upload_size) {
-		cn->body = xreallocarray(cn->body, cn->len + *upload_size + 1, 1);
-		memcpy(cn->body + cn->len, upload, *upload_size);
-		cn->len += *upload_size;
-		cn->body[cn->len] = '\0';
-		*upload_size = 0;
-		return MHD_YES;
-	}
+	struct fake *f = arg;
 	if (strcmp(method, "POST") || strcmp(url, "/api/v1/sync/push"))
-		return reply(c, 404, json_pack("{s:{s:s}}", "error", "code", "not_found"));
-	json_t *body = json_loads(cn->body ? cn->body : "", 0, NULL);
+		return fakebo_error(c, 404, "not_found", NULL);
+	json_t *body = json_loads(upload, 0, NULL);
 	pthread_mutex_lock(&f->mu);
 	if (++f->in_flight > 1)
 		f->overlapped = true;
@@ -130,24 +94,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	pthread_mutex_unlock(&f->mu);
 	json_decref(body);
 	if (fail)
-		return reply(c, 503,
-		             json_pack("{s:{s:s, s:s}}", "error", "code", "unavailable", "message",
-		                       "try later"));
-	return reply(c, 200, ans);
-}
-
-static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
-                      enum MHD_RequestTerminationCode toe)
-{
-	(void)cls;
-	(void)c;
-	(void)toe;
-	struct conn *cn = *con_cls;
-	if (cn) {
-		free(cn->body);
-		free(cn);
-	}
-	*con_cls = NULL;
+		return fakebo_error(c, 503, "unavailable", "try later");
+	return fakebo_reply(c, 200, ans, NULL);
 }
 
 struct fixture {
@@ -168,23 +116,17 @@ static int setup(void **state)
 	if (rstore_open(path, &x->st, err, sizeof(err)))
 		return -1;
 	pthread_mutex_init(&x->f.mu, NULL);
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0};
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	/* A thread per connection: a second push would be answered at once. */
-	x->f.d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD,
-	                          0, NULL, NULL, handler, &x->f, MHD_OPTION_SOCK_ADDR, &sa,
-	                          MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_END);
-	assert_non_null(x->f.d);
-	const union MHD_DaemonInfo *info = MHD_get_daemon_info(x->f.d, MHD_DAEMON_INFO_BIND_PORT);
-	snprintf(x->f.url, sizeof(x->f.url), "http://127.0.0.1:%d", info->port);
+	if (fakebo_start(&x->f.bo, handler, &x->f))
+		return -1;
 	struct rstore_pairing p = {0};
-	strcpy(p.server_url, x->f.url);
+	strcpy(p.server_url, x->f.bo.url);
 	strcpy(p.register_id, REG_ID);
 	strcpy(p.register_code, "R01");
 	strcpy(p.token, "register-token");
 	strcpy(p.location_id, LOC_ID);
 	assert_int_equal(rstore_set_pairing(x->st, &p, true), TALAD_OK);
-	rsync_init_with(&x->sync, x->st, x->f.url, "register-token", REG_ID);
+	rsync_init_with(&x->sync, x->st, x->f.bo.url, "register-token", REG_ID);
 	*state = x;
 	return 0;
 }
@@ -193,7 +135,7 @@ static int teardown(void **state)
 {
 	struct fixture *x = *state;
 	rsync_release(&x->sync);
-	MHD_stop_daemon(x->f.d);
+	fakebo_stop(&x->f.bo);
 	pthread_mutex_destroy(&x->f.mu);
 	rstore_close(x->st);
 	char cmd[128];
