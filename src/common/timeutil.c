@@ -83,6 +83,19 @@ int time_parse_iso(const char *s, int64_t *ms)
 	return TALAD_OK;
 }
 
+void time_deadline(clockid_t clock, int64_t ms, struct timespec *until)
+{
+	if (ms < 0)
+		ms = 0;
+	clock_gettime(clock, until);
+	until->tv_sec += (time_t)(ms / 1000);
+	until->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (until->tv_nsec >= 1000000000L) {
+		until->tv_sec++;
+		until->tv_nsec -= 1000000000L;
+	}
+}
+
 void time_sleep_ms(int64_t ms, volatile int *stop)
 {
 	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000};

@@ -5,6 +5,7 @@
 #define TALAD_TIMEUTIL_H
 
 #include <stdint.h>
+#include <time.h>
 
 #define TIME_ISO_LEN 24 /* without the terminating NUL */
 
@@ -16,6 +17,10 @@ int64_t time_mono_ms(void);
 void time_format_iso(int64_t ms, char out[TIME_ISO_LEN + 1]);
 /* Parses "YYYY-MM-DDTHH:MM:SS[.mmm]Z"; returns TALAD_OK or TALAD_EINVAL. */
 int time_parse_iso(const char *s, int64_t *ms);
+/* The time ms milliseconds from now on clock (a negative ms counts as 0),
+ * as pthread_cond_timedwait wants its deadline: the condition variable's
+ * clock, CLOCK_REALTIME unless it was set to CLOCK_MONOTONIC. */
+void time_deadline(clockid_t clock, int64_t ms, struct timespec *until);
 /* Sleeps for ms milliseconds (restarting after signals unless *stop is set). */
 void time_sleep_ms(int64_t ms, volatile int *stop);
 

@@ -65,14 +65,7 @@ static void *prober_main(void *arg)
 	pthread_mutex_lock(&s->mu);
 	while (!s->stop) {
 		struct timespec ts;
-		int64_t ms = online ? PROBE_ONLINE_MS : PROBE_OFFLINE_MS;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_sec += ms / 1000;
-		ts.tv_nsec += (ms % 1000) * 1000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
+		time_deadline(CLOCK_MONOTONIC, online ? PROBE_ONLINE_MS : PROBE_OFFLINE_MS, &ts);
 		pthread_cond_timedwait(&s->cond, &s->mu, &ts);
 		if (s->stop)
 			break;

@@ -2,6 +2,8 @@
  * clock, so a wall-clock jump cannot stretch a wait), one counter. */
 #include "server/changefeed.h"
 
+#include "common/timeutil.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <time.h>
@@ -43,15 +45,7 @@ bool changefeed_wait(uint64_t seen, int64_t timeout_ms)
 {
 	pthread_once(&once, init_cond);
 	struct timespec until;
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	if (timeout_ms < 0)
-		timeout_ms = 0;
-	until.tv_sec += timeout_ms / 1000;
-	until.tv_nsec += (timeout_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	time_deadline(CLOCK_MONOTONIC, timeout_ms, &until);
 	pthread_mutex_lock(&mu);
 	while (version == seen && !stopping) {
 		if (pthread_cond_timedwait(&cond, &mu, &until) == ETIMEDOUT)

@@ -319,13 +319,7 @@ static bool wait_for(struct mailer *ml, int64_t ms)
 	pthread_mutex_lock(&ml->mu);
 	if (!ml->stop && !ml->kicked && ms > 0) {
 		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += (time_t)(ms / 1000);
-		until.tv_nsec += (long)(ms % 1000) * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
+		time_deadline(CLOCK_REALTIME, ms, &until);
 		pthread_cond_timedwait(&ml->cond, &ml->mu, &until);
 	}
 	ml->kicked = false;

@@ -5,6 +5,7 @@
 #include "server/pushparse.h"
 #include "server/fastjson.h"
 #include "common/err.h"
+#include "common/timeutil.h"
 #include "common/xalloc.h"
 
 #include <pthread.h>
@@ -508,12 +509,8 @@ enum pushparse_error pushparse_item(struct push_batch *b, size_t i, struct jerr 
 		atomic_fetch_add(&run->waiting, 1);
 		while (atomic_load(&run->state[i]) != ITEM_DONE) {
 			struct timespec until;
-			clock_gettime(CLOCK_REALTIME, &until);
-			until.tv_nsec += 1000000; /* a claim may not have marked BUSY yet */
-			if (until.tv_nsec >= 1000000000L) {
-				until.tv_sec++;
-				until.tv_nsec -= 1000000000L;
-			}
+			/* a claim may not have marked BUSY yet */
+			time_deadline(CLOCK_REALTIME, 1, &until);
 			pthread_cond_timedwait(&run->cond, &run->mu, &until);
 			if (atomic_load(&run->state[i]) == ITEM_FREE)
 				break;

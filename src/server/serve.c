@@ -5,6 +5,7 @@
 #include "server/serve.h"
 #include "common/err.h"
 #include "common/log.h"
+#include "common/timeutil.h"
 #include "common/xalloc.h"
 #include "server/api.h"
 #include "server/changefeed.h"
@@ -36,8 +37,7 @@ static void *maint_run(void *arg)
 	pthread_mutex_lock(&m->mu);
 	while (!m->stop) {
 		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += 1;
+		time_deadline(CLOCK_REALTIME, 1000, &until);
 		pthread_cond_timedwait(&m->cond, &m->mu, &until);
 		if (m->stop)
 			break;
