@@ -165,13 +165,28 @@ json_t *order_to_json(const struct order *o)
 
 /* ---- reading -------------------------------------------------------------- */
 
-/* Where messages go, and the path of the object being read ("lines[2].") so
- * that every message names the field it is about. */
+/* Where messages go, and the path of the object being read so that every
+ * message names the field it is about: "lines[2]." is array and index,
+ * "tax." or "lines[2].discount." adds object. The path is only spelled out
+ * when a message is written, not for every object of every good order. */
 struct reader {
 	char *err;
 	size_t errlen;
-	char prefix[64];
+	const char *array; /* NULL when not inside an array's element */
+	size_t index;
+	const char *object; /* NULL when not inside a nested object */
 };
+
+/* A key the protocol allows in an object, with its length so that a key
+ * from the input is matched by a length compare and one memcmp. */
+struct known_key {
+	const char *name;
+	size_t len;
+};
+
+/* clang-format off */
+#define KEY(s) {(s), sizeof(s) - 1}
+/* clang-format on */
 
 /* Messages end up in JSON error answers: cut them only on a character
  * boundary so that they stay valid UTF-8. */
@@ -180,8 +195,15 @@ static int failv(struct reader *r, const char *key, const char *fmt, va_list ap)
 	if (!r->err || r->errlen == 0)
 		return TALAD_EINVAL;
 	int n = 0;
-	if (key)
-		n = snprintf(r->err, r->errlen, "%s%s: ", r->prefix, key);
+	if (key) {
+		char prefix[64] = "";
+		int p = 0;
+		if (r->array)
+			p = snprintf(prefix, sizeof(prefix), "%s[%zu].", r->array, r->index);
+		if (r->object && p >= 0 && (size_t)p < sizeof(prefix))
+			snprintf(prefix + p, sizeof(prefix) - (size_t)p, "%s.", r->object);
+		n = snprintf(r->err, r->errlen, "%s%s: ", prefix, key);
+	}
 	if (n >= 0 && (size_t)n < r->errlen)
 		vsnprintf(r->err + n, r->errlen - (size_t)n, fmt, ap);
 	size_t len = strlen(r->err);
@@ -216,17 +238,33 @@ static void quote_key(const char *key, size_t len, char *out, size_t outlen)
 	out[o] = '\0';
 }
 
-/* Refuses any key of obj not in the NULL-terminated list allowed. */
-static int only_keys(struct reader *r, const json_t *obj, const char *const *allowed)
+/* Refuses any key of obj not among allowed[0..n). One pass over the
+ * object's keys; the lists are in the order order_to_json writes, which is
+ * the order a parsed order iterates in, so the key after the last match is
+ * tried first and the search of the whole list is only the fallback. A key
+ * with a NUL inside never matches: no allowed name has one. */
+static int only_keys(struct reader *r, const json_t *obj, const struct known_key *allowed, size_t n)
 {
 	json_t *mobj = (json_t *)obj; /* the iterator API is not const; nothing is changed */
+	size_t next = 0;
 	for (void *it = json_object_iter(mobj); it; it = json_object_iter_next(mobj, it)) {
 		const char *key = json_object_iter_key(it);
 		size_t klen = json_object_iter_key_len(it);
 		bool known = false;
-		for (size_t i = 0; allowed[i] && strlen(key) == klen; i++)
-			if (strcmp(key, allowed[i]) == 0)
-				known = true;
+		if (next < n && allowed[next].len == klen &&
+		    memcmp(key, allowed[next].name, klen) == 0) {
+			known = true;
+			next++;
+		} else {
+			for (size_t i = 0; i < n; i++) {
+				if (allowed[i].len == klen &&
+				    memcmp(key, allowed[i].name, klen) == 0) {
+					known = true;
+					next = i + 1;
+					break;
+				}
+			}
+		}
 		if (!known) {
 			char shown[48];
 			quote_key(key, klen, shown, sizeof(shown));
@@ -369,20 +407,15 @@ static json_t *get_object(struct reader *r, const json_t *obj, const char *key, 
 		fail(r, key, nullable ? "must be an object or null" : "must be an object");
 		return NULL;
 	}
-	/* The keys are short literals and nesting is two deep: it always fits. */
+	/* Nesting is two deep at most: an object in an array's element. */
 	*sub = *r;
-	size_t plen = strlen(r->prefix), klen = strlen(key);
-	if (plen + klen + 2 <= sizeof(sub->prefix)) {
-		memcpy(sub->prefix + plen, key, klen);
-		sub->prefix[plen + klen] = '.';
-		sub->prefix[plen + klen + 1] = '\0';
-	}
+	sub->object = key;
 	return v;
 }
 
 static int get_discount(struct reader *r, const json_t *obj, const char *key, struct discount *d)
 {
-	static const char *const keys[] = {"kind", "value", NULL};
+	static const struct known_key keys[] = {KEY("kind"), KEY("value")};
 	static const char *const kinds[] = {
 	    [DISCOUNT_PERCENT] = "percent", [DISCOUNT_AMOUNT] = "amount"};
 	struct reader sub;
@@ -394,7 +427,7 @@ static int get_discount(struct reader *r, const json_t *obj, const char *key, st
 	d->value = 0;
 	if (json_is_null(v))
 		return TALAD_OK;
-	if ((rc = only_keys(&sub, v, keys)) ||
+	if ((rc = only_keys(&sub, v, keys, sizeof(keys) / sizeof(keys[0]))) ||
 	    (rc = get_enum(&sub, v, "kind", kinds, 3, "\"percent\" or \"amount\"", &kind)))
 		return rc;
 	/* Percent values are millionths, and no discount gives more than 100 %. */
@@ -416,12 +449,14 @@ struct order_claim {
 
 static int get_line(struct reader *r, const json_t *j, struct cart_line *l, struct line_claim *cl)
 {
-	static const char *const keys[] = {
-	    "variant_id", "sku",   "title",         "quantity",       "unit_price", "taxable",
-	    "discount",   "gross", "line_discount", "order_discount", "net",        "tax",
-	    "total",      NULL};
+	static const struct known_key keys[] = {
+	    KEY("variant_id"),     KEY("sku"),        KEY("title"),
+	    KEY("quantity"),       KEY("unit_price"), KEY("taxable"),
+	    KEY("discount"),       KEY("gross"),      KEY("line_discount"),
+	    KEY("order_discount"), KEY("net"),        KEY("tax"),
+	    KEY("total")};
 	int rc;
-	if ((rc = only_keys(r, j, keys)) ||
+	if ((rc = only_keys(r, j, keys, sizeof(keys) / sizeof(keys[0]))) ||
 	    (rc = get_uuid(r, j, "variant_id", true, l->variant_id)) ||
 	    (rc = get_text(r, j, "sku", true, TEXT_LINE, l->sku, sizeof(l->sku))) ||
 	    (rc = get_text(r, j, "title", false, TEXT_LINE, l->title, sizeof(l->title))) ||
@@ -467,11 +502,11 @@ static int get_last4(struct reader *r, const json_t *obj, char out[5])
 
 static int get_payment(struct reader *r, const json_t *j, struct payment *p)
 {
-	static const char *const keys[] = {"method",     "name",       "reference",
-	                                   "card_brand", "card_last4", "amount",
-	                                   "tendered",   "change",     NULL};
+	static const struct known_key keys[] = {
+	    KEY("method"),     KEY("name"),   KEY("reference"), KEY("card_brand"),
+	    KEY("card_last4"), KEY("amount"), KEY("tendered"),  KEY("change")};
 	int method, rc;
-	if ((rc = only_keys(r, j, keys)) ||
+	if ((rc = only_keys(r, j, keys, sizeof(keys) / sizeof(keys[0]))) ||
 	    (rc = get_enum(r, j, "method", method_names, 4, "one of cash, card, gift_card, custom",
 	                   &method)))
 		return rc;
@@ -565,7 +600,7 @@ static int get_email(struct reader *r, const json_t *obj, char out[ORDER_EMAIL_M
 
 static int get_tax(struct reader *r, const json_t *obj, struct tax_rule *tax)
 {
-	static const char *const keys[] = {"rate_ppm", "included", "rounding", NULL};
+	static const struct known_key keys[] = {KEY("rate_ppm"), KEY("included"), KEY("rounding")};
 	static const char *const roundings[] = {
 	    [TAX_ROUND_LINE] = "line", [TAX_ROUND_ORDER] = "order"};
 	struct reader sub;
@@ -573,7 +608,7 @@ static int get_tax(struct reader *r, const json_t *obj, struct tax_rule *tax)
 	int rounding, rc;
 	if (!v)
 		return TALAD_EINVAL;
-	if ((rc = only_keys(&sub, v, keys)) ||
+	if ((rc = only_keys(&sub, v, keys, sizeof(keys) / sizeof(keys[0]))) ||
 	    (rc = get_int(&sub, v, "rate_ppm", 0, TAX_PPM_ONE, &tax->rate_ppm)) ||
 	    (rc = get_bool(&sub, v, "included", &tax->included)) ||
 	    (rc = get_enum(&sub, v, "rounding", roundings, 2, "\"line\" or \"order\"", &rounding)))
@@ -612,9 +647,10 @@ static int check_totals(struct reader *r, const struct cart *c, const struct lin
 		    {"total", cl->total, l->total},
 		};
 		for (size_t k = 0; k < sizeof(f) / sizeof(f[0]); k++) {
+			if (f[k].claimed == f[k].computed)
+				continue;
 			snprintf(path, sizeof(path), "lines[%zu].%s", i, f[k].name);
-			if ((rc = same(r, path, f[k].claimed, f[k].computed)))
-				return rc;
+			return same(r, path, f[k].claimed, f[k].computed);
 		}
 	}
 	if ((rc = same(r, "subtotal", oc->subtotal, c->subtotal)) ||
@@ -658,28 +694,27 @@ static int check_settlement(struct reader *r, const struct settlement *s, int64_
 
 static int read_order(struct reader *r, const json_t *j, struct order *t, bool *cart_ready)
 {
-	static const char *const keys[] = {"id",
-	                                   "number",
-	                                   "register_id",
-	                                   "location_id",
-	                                   "staff_id",
-	                                   "created_at",
-	                                   "currency",
-	                                   "tax",
-	                                   "order_discount",
-	                                   "lines",
-	                                   "subtotal",
-	                                   "discount_total",
-	                                   "tax_total",
-	                                   "total",
-	                                   "payments",
-	                                   "cash_rounding",
-	                                   "due",
-	                                   "change",
-	                                   "email",
-	                                   "ship_to",
-	                                   "note",
-	                                   NULL};
+	static const struct known_key keys[] = {KEY("id"),
+	                                        KEY("number"),
+	                                        KEY("register_id"),
+	                                        KEY("location_id"),
+	                                        KEY("staff_id"),
+	                                        KEY("created_at"),
+	                                        KEY("currency"),
+	                                        KEY("tax"),
+	                                        KEY("order_discount"),
+	                                        KEY("lines"),
+	                                        KEY("subtotal"),
+	                                        KEY("discount_total"),
+	                                        KEY("tax_total"),
+	                                        KEY("total"),
+	                                        KEY("payments"),
+	                                        KEY("cash_rounding"),
+	                                        KEY("due"),
+	                                        KEY("change"),
+	                                        KEY("email"),
+	                                        KEY("ship_to"),
+	                                        KEY("note")};
 	struct tax_rule tax;
 	struct discount od;
 	struct line_claim *claims = NULL;
@@ -690,8 +725,8 @@ static int read_order(struct reader *r, const json_t *j, struct order *t, bool *
 
 	if (!json_is_object(j))
 		return fail(r, "order", "must be a json object");
-	if ((rc = only_keys(r, j, keys)) || (rc = get_uuid(r, j, "id", false, t->id)) ||
-	    (rc = get_number(r, j, t->number)) ||
+	if ((rc = only_keys(r, j, keys, sizeof(keys) / sizeof(keys[0]))) ||
+	    (rc = get_uuid(r, j, "id", false, t->id)) || (rc = get_number(r, j, t->number)) ||
 	    (rc = get_uuid(r, j, "register_id", false, t->register_id)) ||
 	    (rc = get_uuid(r, j, "location_id", false, t->location_id)) ||
 	    (rc = get_uuid(r, j, "staff_id", true, t->staff_id)) ||
@@ -717,7 +752,8 @@ static int read_order(struct reader *r, const json_t *j, struct order *t, bool *
 		struct reader sub = *r;
 		struct cart_line l;
 		memset(&l, 0, sizeof(l));
-		snprintf(sub.prefix, sizeof(sub.prefix), "lines[%zu].", i);
+		sub.array = "lines";
+		sub.index = i;
 		if (!json_is_object(lj)) {
 			rc = fail(r, NULL, "lines[%zu]: must be an object", i);
 			goto out;
@@ -749,7 +785,8 @@ static int read_order(struct reader *r, const json_t *j, struct order *t, bool *
 	for (size_t i = 0; i < npays; i++) {
 		json_t *pj = json_array_get(pays, i);
 		struct reader sub = *r;
-		snprintf(sub.prefix, sizeof(sub.prefix), "payments[%zu].", i);
+		sub.array = "payments";
+		sub.index = i;
 		if (!json_is_object(pj)) {
 			rc = fail(r, NULL, "payments[%zu]: must be an object", i);
 			goto out;
