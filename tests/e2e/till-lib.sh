@@ -10,12 +10,17 @@ TILL_PID=
 trap 'tmux -L "$TMUX_SOCK" kill-server 2>/dev/null || true; cleanup' EXIT
 
 # till_start HOME: opens the till of the register at HOME in a fresh window
-# (prefixed with $TILL_WRAP when set, e.g. a faketime command).
+# (prefixed with $TILL_WRAP when set, e.g. a faketime command). When talad
+# ends, the pane prints TILL-EXITED and its status at the start of a line:
+# a till killed with -9 leaves the terminal raw (no CR on newline) and the
+# cursor anywhere, and a marker that wrapped at the right edge (the shell's
+# "Killed" line before it varies in length with the checkout's path) would
+# not be found.
 till_start() {
 	tmux -L "$TMUX_SOCK" kill-session -t till 2>/dev/null || true
 	tmux -L "$TMUX_SOCK" new-session -d -s till -x 100 -y 30 \
 		-e LANG=C.UTF-8 -e LC_ALL=C.UTF-8 -e TERM=xterm-256color \
-		"${TILL_WRAP:-} $TALAD --home '$1'; echo TILL-EXITED \$?; sleep 600"
+		"${TILL_WRAP:-} $TALAD --home '$1'; rc=\$?; stty sane; echo; echo TILL-EXITED \$rc; sleep 600"
 	TILL_PID=$(tmux -L "$TMUX_SOCK" display -p -t till '#{pane_pid}')
 	# The pane runs a shell that waits for talad: the till is its child
 	# (or grandchild, under a wrapper).
