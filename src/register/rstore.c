@@ -314,18 +314,6 @@ struct rstore {
 
 /* ---- small helpers ---- */
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (!err || !errlen)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* Puts "prefix: " in front of the message already in err. */
 static void prefix_err(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -382,6 +370,14 @@ static const char *col_text(sqlite3_stmt *s, int i)
 	return t ? (const char *)t : "";
 }
 
+static int64_t col_int(sqlite3_stmt *s, int i)
+{
+	return sqlite3_column_int64(s, i);
+}
+
+/* A text column into a fixed-size field: COPY_COL(s, 2, out->sku). */
+#define COPY_COL(s, i, field) copy_cut((field), sizeof(field), col_text((s), (i)))
+
 static int map_sqlite(int rc)
 {
 	switch (rc & 0xff) {
@@ -399,13 +395,32 @@ static int map_sqlite(int rc)
 
 static int dberr(struct rstore *st, int rc, char *err, size_t errlen, const char *what)
 {
-	seterr(err, errlen, "cannot %s: %s", what, sqlite3_errmsg(st->db));
+	talad_seterr(err, errlen, "cannot %s: %s", what, sqlite3_errmsg(st->db));
 	return map_sqlite(rc);
 }
 
+/* The parameters of a statement, ?1 onwards, written where it is run:
+ * ARGS(P_TEXT(r->id), P_INT(r->price)) or NO_ARGS. A compound literal on
+ * the stack, so binding costs no allocation on the lookup and sync paths. */
+struct bind {
+	enum { BK_NULL, BK_TEXT, BK_OPT_TEXT, BK_INT } kind;
+	const char *text; /* borrowed until the statement is reset */
+	int64_t num;
+};
+
+#define P_TEXT(v)     ((struct bind){BK_TEXT, (v), 0})     /* NULL binds NULL */
+#define P_OPT_TEXT(v) ((struct bind){BK_OPT_TEXT, (v), 0}) /* "" binds NULL too */
+#define P_INT(v)      ((struct bind){BK_INT, NULL, (int64_t)(v)})
+#define P_NULL        ((struct bind){BK_NULL, NULL, 0})
+#define ARGS(...)                                                                                  \
+	(const struct bind[]){__VA_ARGS__},                                                        \
+	    (int)(sizeof((const struct bind[]){__VA_ARGS__}) / sizeof(struct bind))
+#define NO_ARGS NULL, 0
+
 /* The statement for q, prepared on first use and kept for the life of the
- * handle; reset and ready for binding. */
-static int prep(struct rstore *st, enum query q, sqlite3_stmt **out, char *err, size_t errlen)
+ * handle, with its parameters bound: ready to step. */
+static int prep(struct rstore *st, enum query q, char *err, size_t errlen, const char *what,
+                const struct bind *b, int nb, sqlite3_stmt **out)
 {
 	*out = NULL;
 	if (!st->stmt[q]) {
@@ -416,14 +431,46 @@ static int prep(struct rstore *st, enum query q, sqlite3_stmt **out, char *err, 
 			return dberr(st, rc, err, errlen, "prepare a statement");
 		}
 	}
-	*out = st->stmt[q];
+	sqlite3_stmt *s = st->stmt[q];
+	for (int i = 0; i < nb; i++) {
+		int rc;
+		if (b[i].kind == BK_INT)
+			rc = sqlite3_bind_int64(s, i + 1, b[i].num);
+		else if (b[i].text && (b[i].kind == BK_TEXT || *b[i].text))
+			rc = sqlite3_bind_text(s, i + 1, b[i].text, -1, SQLITE_STATIC);
+		else
+			rc = sqlite3_bind_null(s, i + 1);
+		if (rc != SQLITE_OK) {
+			int ret = dberr(st, rc, err, errlen, what);
+			sqlite3_reset(s);
+			return ret;
+		}
+	}
+	*out = s;
 	return TALAD_OK;
 }
 
-/* Steps a statement that returns no row, then resets it. */
-static int run(struct rstore *st, sqlite3_stmt *s, char *err, size_t errlen, const char *what)
+/* Steps a statement to its end (after the row of a RETURNING, where the
+ * change is made), then resets it. */
+static int finish(struct rstore *st, sqlite3_stmt *s, char *err, size_t errlen, const char *what)
 {
 	int rc = sqlite3_step(s);
+	int ret = TALAD_OK;
+	if (rc != SQLITE_DONE)
+		ret = dberr(st, sqlite3_extended_errcode(st->db), err, errlen, what);
+	sqlite3_reset(s);
+	return ret;
+}
+
+/* Runs q for no rows (a row it returns is not read), then resets it. */
+static int run(struct rstore *st, enum query q, char *err, size_t errlen, const char *what,
+               const struct bind *b, int nb)
+{
+	sqlite3_stmt *s;
+	int rc = prep(st, q, err, errlen, what, b, nb, &s);
+	if (rc)
+		return rc;
+	rc = sqlite3_step(s);
 	int ret = TALAD_OK;
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		ret = dberr(st, sqlite3_extended_errcode(st->db), err, errlen, what);
@@ -431,38 +478,115 @@ static int run(struct rstore *st, sqlite3_stmt *s, char *err, size_t errlen, con
 	return ret;
 }
 
-static void bind_text_or_null(sqlite3_stmt *s, int i, const char *v)
+/* Runs q to its first row: TALAD_OK with the row current (the caller
+ * resets *out), TALAD_ENOTFOUND or an error with the statement reset. */
+static int one(struct rstore *st, enum query q, char *err, size_t errlen, const char *what,
+               const struct bind *b, int nb, sqlite3_stmt **out)
 {
-	if (v && *v)
-		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, i);
+	int rc = prep(st, q, err, errlen, what, b, nb, out);
+	if (rc)
+		return rc;
+	rc = sqlite3_step(*out);
+	if (rc == SQLITE_ROW)
+		return TALAD_OK;
+	int ret = rc == SQLITE_DONE ? TALAD_ENOTFOUND : dberr(st, rc, err, errlen, what);
+	sqlite3_reset(*out);
+	return ret;
+}
+
+/* The first column of the first row of q: TALAD_ENOTFOUND when none. */
+static int scalar(struct rstore *st, enum query q, char *err, size_t errlen, const char *what,
+                  const struct bind *b, int nb, int64_t *out)
+{
+	sqlite3_stmt *s;
+	int rc = one(st, q, err, errlen, what, b, nb, &s);
+	if (rc)
+		return rc;
+	*out = col_int(s, 0);
+	sqlite3_reset(s);
+	return TALAD_OK;
+}
+
+/* A step inside a listing loop: 1 for a row, 0 at the end, < 0 on error
+ * (the caller resets). */
+static int next_row(struct rstore *st, sqlite3_stmt *s, char *err, size_t errlen, const char *what)
+{
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : dberr(st, rc, err, errlen, what);
+}
+
+/* Room for one more item in a growing array of *cap items, first when empty. */
+static void *grow(void *items, size_t n, size_t *cap, size_t first, size_t size)
+{
+	if (n < *cap)
+		return items;
+	*cap = *cap ? 2 * *cap : first;
+	return xreallocarray(items, *cap, size);
+}
+
+/* For a row type T read from a statement's columns by read_fn, NAME_one()
+ * reads the first row of q into *out (TALAD_ENOTFOUND when there is none)
+ * and NAME_rows() every row into a new array (first items allocated at
+ * first), freed by free_fn when a step fails. */
+#define ROW_ONE(name, T, read_fn)                                                                  \
+	static int name##_one(struct rstore *st, enum query q, const char *what,                   \
+	                      const struct bind *b, int nb, T *out)                                \
+	{                                                                                          \
+		sqlite3_stmt *s;                                                                   \
+		int rc = one(st, q, NULL, 0, what, b, nb, &s);                                     \
+		if (rc)                                                                            \
+			return rc;                                                                 \
+		read_fn(s, out);                                                                   \
+		sqlite3_reset(s);                                                                  \
+		return TALAD_OK;                                                                   \
+	}
+#define ROW_LIST(name, T, read_fn, first, free_fn)                                                 \
+	static int name##_rows(struct rstore *st, enum query q, const char *what,                  \
+	                       const struct bind *b, int nb, T **out, size_t *n)                   \
+	{                                                                                          \
+		*out = NULL;                                                                       \
+		*n = 0;                                                                            \
+		sqlite3_stmt *s;                                                                   \
+		int rc = prep(st, q, NULL, 0, what, b, nb, &s);                                    \
+		if (rc)                                                                            \
+			return rc;                                                                 \
+		size_t cap = 0;                                                                    \
+		while ((rc = next_row(st, s, NULL, 0, what)) == 1) {                               \
+			*out = grow(*out, *n, &cap, (first), sizeof(**out));                       \
+			read_fn(s, &(*out)[(*n)++]);                                               \
+		}                                                                                  \
+		sqlite3_reset(s);                                                                  \
+		if (rc < 0) {                                                                      \
+			free_fn(*out, *n);                                                         \
+			*out = NULL;                                                               \
+			*n = 0;                                                                    \
+		}                                                                                  \
+		return rc < 0 ? rc : TALAD_OK;                                                     \
+	}
+
+static void free_items(void *items, size_t n)
+{
+	(void)n;
+	free(items);
 }
 
 static int tx_begin(struct rstore *st, char *err, size_t errlen)
 {
-	sqlite3_stmt *s;
-	int rc = prep(st, Q_BEGIN, &s, err, errlen);
-	if (rc)
-		return rc;
-	return run(st, s, err, errlen, "start a transaction");
+	return run(st, Q_BEGIN, err, errlen, "start a transaction", NO_ARGS);
 }
 
 static int tx_commit(struct rstore *st, char *err, size_t errlen)
 {
-	sqlite3_stmt *s;
-	int rc = prep(st, Q_COMMIT, &s, err, errlen);
-	if (rc)
-		return rc;
-	return run(st, s, err, errlen, "commit");
+	return run(st, Q_COMMIT, err, errlen, "commit", NO_ARGS);
 }
 
 static void tx_rollback(struct rstore *st)
 {
 	if (sqlite3_get_autocommit(st->db))
 		return; /* SQLite already rolled back (an I/O error, a full disk) */
-	sqlite3_stmt *s;
-	if (prep(st, Q_ROLLBACK, &s, NULL, 0) == TALAD_OK && run(st, s, NULL, 0, "roll back"))
+	if (run(st, Q_ROLLBACK, NULL, 0, "roll back", NO_ARGS))
 		log_error("rstore: cannot roll back: %s", sqlite3_errmsg(st->db));
 }
 
@@ -471,7 +595,7 @@ static int exec(struct rstore *st, const char *sql, char *err, size_t errlen, co
 	char *msg = NULL;
 	int rc = sqlite3_exec(st->db, sql, NULL, NULL, &msg);
 	if (rc != SQLITE_OK) {
-		seterr(err, errlen, "cannot %s: %s", what, msg ? msg : sqlite3_errstr(rc));
+		talad_seterr(err, errlen, "cannot %s: %s", what, msg ? msg : sqlite3_errstr(rc));
 		sqlite3_free(msg);
 		return map_sqlite(sqlite3_extended_errcode(st->db));
 	}
@@ -505,8 +629,9 @@ static int migrate(struct rstore *st, char *err, size_t errlen)
 	if (v == RSTORE_SCHEMA_VERSION)
 		return TALAD_OK;
 	if (v > RSTORE_SCHEMA_VERSION || v < 0) {
-		seterr(err, errlen, "%s has schema version %d, newer than this talad knows (%d)",
-		       st->path, v, RSTORE_SCHEMA_VERSION);
+		talad_seterr(err, errlen,
+		             "%s has schema version %d, newer than this talad knows (%d)", st->path,
+		             v, RSTORE_SCHEMA_VERSION);
 		return TALAD_EDB;
 	}
 	rc = exec(st, "BEGIN IMMEDIATE", err, errlen, "start the migration");
@@ -536,8 +661,8 @@ int rstore_open(const char *path, struct rstore **out, char *err, size_t errlen)
 	int rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
 	int ret = TALAD_OK;
 	if (rc != SQLITE_OK) {
-		seterr(err, errlen, "cannot open %s: %s", path,
-		       st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+		talad_seterr(err, errlen, "cannot open %s: %s", path,
+		             st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
 		ret = TALAD_EDB;
 		goto out;
 	}
@@ -588,55 +713,36 @@ int rstore_schema_version(struct rstore *st, int *version)
 
 /* ---- pairing ---- */
 
+static void read_pairing(sqlite3_stmt *s, struct rstore_pairing *out)
+{
+	COPY_COL(s, 0, out->server_url);
+	COPY_COL(s, 1, out->shop_name);
+	COPY_COL(s, 2, out->register_id);
+	COPY_COL(s, 3, out->register_code);
+	COPY_COL(s, 4, out->register_name);
+	COPY_COL(s, 5, out->token);
+	COPY_COL(s, 6, out->location_id);
+	COPY_COL(s, 7, out->location_name);
+	out->logged_in = sqlite3_column_int(s, 8) != 0;
+	out->cursor = col_int(s, 9);
+	out->receipt_counter = col_int(s, 10);
+	out->last_sync = col_int(s, 11);
+	out->clock_skew_ms = col_int(s, 12);
+	out->sync_online = sqlite3_column_int(s, 13) != 0;
+	COPY_COL(s, 14, out->sync_error);
+	out->sync_updated_at = col_int(s, 15);
+}
+ROW_ONE(pairing, struct rstore_pairing, read_pairing)
+
 int rstore_get_pairing(struct rstore *st, struct rstore_pairing *out)
 {
-	sqlite3_stmt *s;
-	int rc = prep(st, Q_PAIRING_GET, &s, NULL, 0);
-	if (rc)
-		return rc;
 	memset(out, 0, sizeof(*out));
-	rc = sqlite3_step(s);
-	int ret = TALAD_OK;
-	if (rc == SQLITE_ROW) {
-		copy_cut(out->server_url, sizeof(out->server_url), col_text(s, 0));
-		copy_cut(out->shop_name, sizeof(out->shop_name), col_text(s, 1));
-		copy_cut(out->register_id, sizeof(out->register_id), col_text(s, 2));
-		copy_cut(out->register_code, sizeof(out->register_code), col_text(s, 3));
-		copy_cut(out->register_name, sizeof(out->register_name), col_text(s, 4));
-		copy_cut(out->token, sizeof(out->token), col_text(s, 5));
-		copy_cut(out->location_id, sizeof(out->location_id), col_text(s, 6));
-		copy_cut(out->location_name, sizeof(out->location_name), col_text(s, 7));
-		out->logged_in = sqlite3_column_int(s, 8) != 0;
-		out->cursor = sqlite3_column_int64(s, 9);
-		out->receipt_counter = sqlite3_column_int64(s, 10);
-		out->last_sync = sqlite3_column_int64(s, 11);
-		out->clock_skew_ms = sqlite3_column_int64(s, 12);
-		out->sync_online = sqlite3_column_int(s, 13) != 0;
-		copy_cut(out->sync_error, sizeof(out->sync_error), col_text(s, 14));
-		out->sync_updated_at = sqlite3_column_int64(s, 15);
-	} else if (rc == SQLITE_DONE) {
-		ret = TALAD_ENOTFOUND;
-	} else {
-		ret = dberr(st, rc, NULL, 0, "read the pairing");
-	}
-	sqlite3_reset(s);
-	return ret;
+	return pairing_one(st, Q_PAIRING_GET, "read the pairing", NO_ARGS, out);
 }
 
 static int count_query(struct rstore *st, enum query q, int64_t *n)
 {
-	sqlite3_stmt *s;
-	int rc = prep(st, q, &s, NULL, 0);
-	if (rc)
-		return rc;
-	rc = sqlite3_step(s);
-	int ret = TALAD_OK;
-	if (rc == SQLITE_ROW)
-		*n = sqlite3_column_int64(s, 0);
-	else
-		ret = dberr(st, rc, NULL, 0, "count");
-	sqlite3_reset(s);
-	return ret;
+	return scalar(st, q, NULL, 0, "count", NO_ARGS, n);
 }
 
 int rstore_set_pairing(struct rstore *st, const struct rstore_pairing *p, bool new_identity)
@@ -647,7 +753,6 @@ int rstore_set_pairing(struct rstore *st, const struct rstore_pairing *p, bool n
 	int rc = tx_begin(st, err, sizeof(err));
 	if (rc)
 		return rc;
-	sqlite3_stmt *s;
 	if (new_identity) {
 		int64_t pending = 0;
 		rc = count_query(st, Q_PENDING_COUNT, &pending);
@@ -663,19 +768,13 @@ int rstore_set_pairing(struct rstore *st, const struct rstore_pairing *p, bool n
 			    err, sizeof(err), "clear the previous register's orders");
 	}
 	if (rc == TALAD_OK)
-		rc = prep(st, new_identity ? Q_PAIRING_NEW : Q_PAIRING_SAME, &s, err, sizeof(err));
-	if (rc == TALAD_OK) {
-		sqlite3_bind_text(s, 1, p->server_url, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, p->register_id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 3, p->register_code, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 4, p->register_name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 5, p->token, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 6, p->location_id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 7, p->location_name, -1, SQLITE_STATIC);
-		rc = run(st, s, err, sizeof(err), "store the pairing");
-		if (rc == TALAD_OK && !new_identity && sqlite3_changes(st->db) != 1)
-			rc = TALAD_ECONFLICT;
-	}
+		rc = run(st, new_identity ? Q_PAIRING_NEW : Q_PAIRING_SAME, err, sizeof(err),
+		         "store the pairing",
+		         ARGS(P_TEXT(p->server_url), P_TEXT(p->register_id),
+		              P_TEXT(p->register_code), P_TEXT(p->register_name), P_TEXT(p->token),
+		              P_TEXT(p->location_id), P_TEXT(p->location_name)));
+	if (rc == TALAD_OK && !new_identity && sqlite3_changes(st->db) != 1)
+		rc = TALAD_ECONFLICT;
 	if (rc == TALAD_OK)
 		rc = tx_commit(st, err, sizeof(err));
 	if (rc) {
@@ -688,13 +787,9 @@ int rstore_set_pairing(struct rstore *st, const struct rstore_pairing *p, bool n
 
 int rstore_set_logged_in(struct rstore *st, bool logged_in)
 {
-	sqlite3_stmt *s;
 	char err[256];
-	int rc = prep(st, Q_SET_LOGGED_IN, &s, err, sizeof(err));
-	if (rc)
-		return rc;
-	sqlite3_bind_int(s, 1, logged_in);
-	rc = run(st, s, err, sizeof(err), "record the login");
+	int rc =
+	    run(st, Q_SET_LOGGED_IN, err, sizeof(err), "record the login", ARGS(P_INT(logged_in)));
 	if (rc) {
 		log_error("rstore: %s", err);
 		return rc;
@@ -705,20 +800,11 @@ int rstore_set_logged_in(struct rstore *st, bool logged_in)
 int rstore_note_sync(struct rstore *st, bool online, const char *error, int64_t last_sync,
                      bool has_skew, int64_t clock_skew_ms)
 {
-	sqlite3_stmt *s;
-	char err[256];
-	int rc = prep(st, Q_NOTE_SYNC, &s, err, sizeof(err));
-	if (rc)
-		return rc;
-	char msg[RSTORE_ERROR_MAX];
+	char err[256], msg[RSTORE_ERROR_MAX];
 	copy_cut(msg, sizeof(msg), error ? error : "");
-	sqlite3_bind_int(s, 1, online);
-	sqlite3_bind_text(s, 2, msg, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, time_now_ms());
-	sqlite3_bind_int64(s, 4, last_sync);
-	sqlite3_bind_int(s, 5, has_skew);
-	sqlite3_bind_int64(s, 6, clock_skew_ms);
-	rc = run(st, s, err, sizeof(err), "record the sync state");
+	int rc = run(st, Q_NOTE_SYNC, err, sizeof(err), "record the sync state",
+	             ARGS(P_INT(online), P_TEXT(msg), P_INT(time_now_ms()), P_INT(last_sync),
+	                  P_INT(has_skew), P_INT(clock_skew_ms)));
 	if (rc)
 		log_warnx("rstore: %s", err);
 	return rc;
@@ -726,36 +812,27 @@ int rstore_note_sync(struct rstore *st, bool online, const char *error, int64_t 
 
 /* ---- shop ---- */
 
+static void read_shop(sqlite3_stmt *s, struct rstore_shop *out)
+{
+	COPY_COL(s, 0, out->name);
+	COPY_COL(s, 1, out->currency);
+	out->tax.rate_ppm = col_int(s, 2);
+	out->tax.included = sqlite3_column_int(s, 3) != 0;
+	out->tax.rounding = !strcmp(col_text(s, 4), "order") ? TAX_ROUND_ORDER : TAX_ROUND_LINE;
+	out->cash_increment = col_int(s, 5);
+	COPY_COL(s, 6, out->tax_id);
+	COPY_COL(s, 7, out->address);
+	COPY_COL(s, 8, out->receipt_footer);
+	COPY_COL(s, 9, out->promptpay_id);
+	out->has_discount_limit = sqlite3_column_type(s, 10) != SQLITE_NULL;
+	out->discount_limit_ppm = col_int(s, 10);
+}
+ROW_ONE(shop, struct rstore_shop, read_shop)
+
 int rstore_get_shop(struct rstore *st, struct rstore_shop *out)
 {
-	sqlite3_stmt *s;
-	int rc = prep(st, Q_SHOP_GET, &s, NULL, 0);
-	if (rc)
-		return rc;
 	memset(out, 0, sizeof(*out));
-	rc = sqlite3_step(s);
-	int ret = TALAD_OK;
-	if (rc == SQLITE_ROW) {
-		copy_cut(out->name, sizeof(out->name), col_text(s, 0));
-		copy_cut(out->currency, sizeof(out->currency), col_text(s, 1));
-		out->tax.rate_ppm = sqlite3_column_int64(s, 2);
-		out->tax.included = sqlite3_column_int(s, 3) != 0;
-		out->tax.rounding =
-		    !strcmp(col_text(s, 4), "order") ? TAX_ROUND_ORDER : TAX_ROUND_LINE;
-		out->cash_increment = sqlite3_column_int64(s, 5);
-		copy_cut(out->tax_id, sizeof(out->tax_id), col_text(s, 6));
-		copy_cut(out->address, sizeof(out->address), col_text(s, 7));
-		copy_cut(out->receipt_footer, sizeof(out->receipt_footer), col_text(s, 8));
-		copy_cut(out->promptpay_id, sizeof(out->promptpay_id), col_text(s, 9));
-		out->has_discount_limit = sqlite3_column_type(s, 10) != SQLITE_NULL;
-		out->discount_limit_ppm = sqlite3_column_int64(s, 10);
-	} else if (rc == SQLITE_DONE) {
-		ret = TALAD_ENOTFOUND;
-	} else {
-		ret = dberr(st, rc, NULL, 0, "read the shop settings");
-	}
-	sqlite3_reset(s);
-	return ret;
+	return shop_one(st, Q_SHOP_GET, "read the shop settings", NO_ARGS, out);
 }
 
 /* ---- catalog reads ---- */
@@ -763,20 +840,20 @@ int rstore_get_shop(struct rstore *st, struct rstore_shop *out)
 static void read_variant(sqlite3_stmt *s, struct rstore_variant *v)
 {
 	memset(v, 0, sizeof(*v));
-	copy_cut(v->id, sizeof(v->id), col_text(s, 0));
-	copy_cut(v->product_id, sizeof(v->product_id), col_text(s, 1));
-	copy_cut(v->sku, sizeof(v->sku), col_text(s, 2));
-	copy_cut(v->barcode, sizeof(v->barcode), col_text(s, 3));
-	copy_cut(v->variant_title, sizeof(v->variant_title), col_text(s, 4));
-	copy_cut(v->product_title, sizeof(v->product_title), col_text(s, 5));
-	v->price = sqlite3_column_int64(s, 6);
+	COPY_COL(s, 0, v->id);
+	COPY_COL(s, 1, v->product_id);
+	COPY_COL(s, 2, v->sku);
+	COPY_COL(s, 3, v->barcode);
+	COPY_COL(s, 4, v->variant_title);
+	COPY_COL(s, 5, v->product_title);
+	v->price = col_int(s, 6);
 	v->taxable = sqlite3_column_int(s, 7) != 0;
 	v->tracked = sqlite3_column_int(s, 8) != 0;
 	v->has_level = sqlite3_column_type(s, 9) != SQLITE_NULL;
-	v->level = sqlite3_column_int64(s, 9);
-	v->unsynced = sqlite3_column_int64(s, 10);
+	v->level = col_int(s, 9);
+	v->unsynced = col_int(s, 10);
 	v->available = v->level + v->unsynced;
-	int64_t siblings = sqlite3_column_int64(s, 11);
+	int64_t siblings = col_int(s, 11);
 
 	/* The name to sell under: a product with one variant is just the
 	 * product; otherwise "T-shirt - Large". */
@@ -791,24 +868,12 @@ static void read_variant(sqlite3_stmt *s, struct rstore_variant *v)
 		copy_cut(v->title, sizeof(v->title), both);
 	}
 }
+ROW_ONE(variant, struct rstore_variant, read_variant)
+ROW_LIST(variant, struct rstore_variant, read_variant, 16, free_items)
 
 static int find_one(struct rstore *st, enum query q, const char *key, struct rstore_variant *out)
 {
-	sqlite3_stmt *s;
-	int rc = prep(st, q, &s, NULL, 0);
-	if (rc)
-		return rc;
-	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	int ret = TALAD_OK;
-	if (rc == SQLITE_ROW)
-		read_variant(s, out);
-	else if (rc == SQLITE_DONE)
-		ret = TALAD_ENOTFOUND;
-	else
-		ret = dberr(st, rc, NULL, 0, "look up a variant");
-	sqlite3_reset(s);
-	return ret;
+	return variant_one(st, q, "look up a variant", ARGS(P_TEXT(key)), out);
 }
 
 int rstore_find_variant(struct rstore *st, const char *code, struct rstore_variant *out)
@@ -829,12 +894,6 @@ int rstore_get_variant(struct rstore *st, const char *id, struct rstore_variant 
 int rstore_search(struct rstore *st, const char *text, size_t max, struct rstore_variant **out,
                   size_t *n)
 {
-	*out = NULL;
-	*n = 0;
-	sqlite3_stmt *s;
-	int rc = prep(st, Q_SEARCH, &s, NULL, 0);
-	if (rc)
-		return rc;
 	/* LIKE wildcards typed by the cashier are taken literally. */
 	size_t len = strlen(text);
 	char *pat = xmalloc(2 * len + 3), *p = pat;
@@ -846,26 +905,10 @@ int rstore_search(struct rstore *st, const char *text, size_t max, struct rstore
 	}
 	*p++ = '%';
 	*p = '\0';
-	sqlite3_bind_text(s, 1, pat, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, (sqlite3_int64)max);
-	size_t cap = 0;
-	int ret = TALAD_OK;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? 2 * cap : 16;
-			*out = xreallocarray(*out, cap, sizeof(**out));
-		}
-		read_variant(s, &(*out)[(*n)++]);
-	}
-	if (rc != SQLITE_DONE) {
-		ret = dberr(st, rc, NULL, 0, "search the catalog");
-		free(*out);
-		*out = NULL;
-		*n = 0;
-	}
-	sqlite3_reset(s);
+	int rc =
+	    variant_rows(st, Q_SEARCH, "search the catalog", ARGS(P_TEXT(pat), P_INT(max)), out, n);
 	free(pat);
-	return ret;
+	return rc;
 }
 
 int rstore_catalog_count(struct rstore *st, int64_t *n)
@@ -878,56 +921,22 @@ int rstore_catalog_count(struct rstore *st, int64_t *n)
 static void read_staff(sqlite3_stmt *s, struct rstore_staff *m)
 {
 	memset(m, 0, sizeof(*m));
-	copy_cut(m->id, sizeof(m->id), col_text(s, 0));
-	copy_cut(m->name, sizeof(m->name), col_text(s, 1));
-	copy_cut(m->role, sizeof(m->role), col_text(s, 2));
-	copy_cut(m->pin_hash, sizeof(m->pin_hash), col_text(s, 3));
+	COPY_COL(s, 0, m->id);
+	COPY_COL(s, 1, m->name);
+	COPY_COL(s, 2, m->role);
+	COPY_COL(s, 3, m->pin_hash);
 }
+ROW_ONE(staff, struct rstore_staff, read_staff)
+ROW_LIST(staff, struct rstore_staff, read_staff, 8, free_items)
 
 int rstore_get_staff(struct rstore *st, const char *id, struct rstore_staff *out)
 {
-	sqlite3_stmt *s;
-	int rc = prep(st, Q_STAFF_GET, &s, NULL, 0);
-	if (rc)
-		return rc;
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	int ret = TALAD_OK;
-	if (rc == SQLITE_ROW)
-		read_staff(s, out);
-	else if (rc == SQLITE_DONE)
-		ret = TALAD_ENOTFOUND;
-	else
-		ret = dberr(st, rc, NULL, 0, "read a staff member");
-	sqlite3_reset(s);
-	return ret;
+	return staff_one(st, Q_STAFF_GET, "read a staff member", ARGS(P_TEXT(id)), out);
 }
 
 int rstore_list_staff(struct rstore *st, struct rstore_staff **out, size_t *n)
 {
-	*out = NULL;
-	*n = 0;
-	sqlite3_stmt *s;
-	int rc = prep(st, Q_STAFF_LIST, &s, NULL, 0);
-	if (rc)
-		return rc;
-	size_t cap = 0;
-	int ret = TALAD_OK;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? 2 * cap : 8;
-			*out = xreallocarray(*out, cap, sizeof(**out));
-		}
-		read_staff(s, &(*out)[(*n)++]);
-	}
-	if (rc != SQLITE_DONE) {
-		ret = dberr(st, rc, NULL, 0, "list the staff");
-		free(*out);
-		*out = NULL;
-		*n = 0;
-	}
-	sqlite3_reset(s);
-	return ret;
+	return staff_rows(st, Q_STAFF_LIST, "list the staff", NO_ARGS, out, n);
 }
 
 void rstore_free_strings(char **v, size_t n)
@@ -939,50 +948,27 @@ void rstore_free_strings(char **v, size_t n)
 	free(v);
 }
 
+static void read_string(sqlite3_stmt *s, char **out)
+{
+	*out = xstrdup(col_text(s, 0));
+}
+ROW_LIST(string, char *, read_string, 8, rstore_free_strings)
+
 int rstore_payment_methods(struct rstore *st, char ***names, size_t *n)
 {
-	*names = NULL;
-	*n = 0;
-	sqlite3_stmt *s;
-	int rc = prep(st, Q_METHODS_LIST, &s, NULL, 0);
-	if (rc)
-		return rc;
-	size_t cap = 0;
-	int ret = TALAD_OK;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? 2 * cap : 8;
-			*names = xreallocarray(*names, cap, sizeof(char *));
-		}
-		(*names)[(*n)++] = xstrdup(col_text(s, 0));
-	}
-	if (rc != SQLITE_DONE) {
-		ret = dberr(st, rc, NULL, 0, "list the payment methods");
-		rstore_free_strings(*names, *n);
-		*names = NULL;
-		*n = 0;
-	}
-	sqlite3_reset(s);
-	return ret;
+	return string_rows(st, Q_METHODS_LIST, "list the payment methods", NO_ARGS, names, n);
 }
 
 int rstore_payment_method_match(struct rstore *st, const char *name, char *canonical, size_t len)
 {
 	sqlite3_stmt *s;
-	int rc = prep(st, Q_METHOD_MATCH, &s, NULL, 0);
+	int rc =
+	    one(st, Q_METHOD_MATCH, NULL, 0, "look up a payment method", ARGS(P_TEXT(name)), &s);
 	if (rc)
 		return rc;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	int ret = TALAD_OK;
-	if (rc == SQLITE_ROW)
-		copy_cut(canonical, len, col_text(s, 0));
-	else if (rc == SQLITE_DONE)
-		ret = TALAD_ENOTFOUND;
-	else
-		ret = dberr(st, rc, NULL, 0, "look up a payment method");
+	copy_cut(canonical, len, col_text(s, 0));
 	sqlite3_reset(s);
-	return ret;
+	return TALAD_OK;
 }
 
 /* ---- reading the snapshot and change JSON ---- */
@@ -1000,21 +986,21 @@ static int jtext(const json_t *o, const char *key, int flags, char *out, size_t 
 			out[0] = '\0';
 			return TALAD_OK;
 		}
-		seterr(err, errlen, "%s: missing", key);
+		talad_seterr(err, errlen, "%s: missing", key);
 		return TALAD_EINVAL;
 	}
 	if (!json_is_string(v)) {
-		seterr(err, errlen, "%s: not a string", key);
+		talad_seterr(err, errlen, "%s: not a string", key);
 		return TALAD_EINVAL;
 	}
 	const char *s = json_string_value(v);
 	size_t n = json_string_length(v);
 	if (strlen(s) != n) {
-		seterr(err, errlen, "%s: contains a NUL character", key);
+		talad_seterr(err, errlen, "%s: contains a NUL character", key);
 		return TALAD_EINVAL;
 	}
 	if (n >= size && !(flags & J_CUT)) {
-		seterr(err, errlen, "%s: longer than %zu bytes", key, size - 1);
+		talad_seterr(err, errlen, "%s: longer than %zu bytes", key, size - 1);
 		return TALAD_EINVAL;
 	}
 	copy_cut(out, size, s);
@@ -1026,16 +1012,16 @@ static int jint(const json_t *o, const char *key, int64_t min, int64_t max, int6
 {
 	const json_t *v = json_object_get(o, key);
 	if (!v) {
-		seterr(err, errlen, "%s: missing", key);
+		talad_seterr(err, errlen, "%s: missing", key);
 		return TALAD_EINVAL;
 	}
 	if (!json_is_integer(v)) {
-		seterr(err, errlen, "%s: not an integer", key);
+		talad_seterr(err, errlen, "%s: not an integer", key);
 		return TALAD_EINVAL;
 	}
 	json_int_t i = json_integer_value(v);
 	if (i < min || i > max) {
-		seterr(err, errlen, "%s: out of range", key);
+		talad_seterr(err, errlen, "%s: out of range", key);
 		return TALAD_EINVAL;
 	}
 	*out = (int64_t)i;
@@ -1046,7 +1032,7 @@ static int jbool(const json_t *o, const char *key, bool *out, char *err, size_t 
 {
 	const json_t *v = json_object_get(o, key);
 	if (!json_is_boolean(v)) {
-		seterr(err, errlen, "%s: %s", key, v ? "not true or false" : "missing");
+		talad_seterr(err, errlen, "%s: %s", key, v ? "not true or false" : "missing");
 		return TALAD_EINVAL;
 	}
 	*out = json_is_true(v);
@@ -1057,7 +1043,7 @@ static int jobject(const json_t *o, const char *key, const json_t **out, char *e
 {
 	const json_t *v = json_object_get(o, key);
 	if (!json_is_object(v)) {
-		seterr(err, errlen, "%s: %s", key, v ? "not an object" : "missing");
+		talad_seterr(err, errlen, "%s: %s", key, v ? "not an object" : "missing");
 		return TALAD_EINVAL;
 	}
 	*out = v;
@@ -1068,7 +1054,7 @@ static int jarray(const json_t *o, const char *key, const json_t **out, char *er
 {
 	const json_t *v = json_object_get(o, key);
 	if (!json_is_array(v)) {
-		seterr(err, errlen, "%s: %s", key, v ? "not an array" : "missing");
+		talad_seterr(err, errlen, "%s: %s", key, v ? "not an array" : "missing");
 		return TALAD_EINVAL;
 	}
 	*out = v;
@@ -1092,33 +1078,17 @@ struct applier {
 static int store_variant(struct applier *a, const char *product_id, size_t position,
                          const struct snapread_variant *r)
 {
-	char *err = a->err;
-	size_t el = a->errlen;
-	sqlite3_stmt *s;
-	int rc = prep(a->st, Q_VARIANT_PUT, &s, err, el);
-	if (rc)
-		return rc;
-	sqlite3_bind_text(s, 1, r->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, product_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, (sqlite3_int64)position);
-	bind_text_or_null(s, 4, r->sku);
-	bind_text_or_null(s, 5, r->barcode);
-	sqlite3_bind_text(s, 6, r->title, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 7, r->price);
-	sqlite3_bind_int(s, 8, r->taxable);
-	sqlite3_bind_int(s, 9, r->tracked);
-	rc = run(a->st, s, err, el, "store a variant");
+	int rc = run(a->st, Q_VARIANT_PUT, a->err, a->errlen, "store a variant",
+	             ARGS(P_TEXT(r->id), P_TEXT(product_id), P_INT(position), P_OPT_TEXT(r->sku),
+	                  P_OPT_TEXT(r->barcode), P_TEXT(r->title), P_INT(r->price),
+	                  P_INT(r->taxable), P_INT(r->tracked)));
 	if (rc)
 		return rc;
 	if (a->stats)
 		a->stats->variants++;
 	if (r->has_level) {
-		rc = prep(a->st, Q_LEVEL_PUT, &s, err, el);
-		if (rc)
-			return rc;
-		sqlite3_bind_text(s, 1, r->id, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 2, r->available);
-		rc = run(a->st, s, err, el, "store a level");
+		rc = run(a->st, Q_LEVEL_PUT, a->err, a->errlen, "store a level",
+		         ARGS(P_TEXT(r->id), P_INT(r->available)));
 		if (rc == TALAD_OK && a->stats)
 			a->stats->levels++;
 	}
@@ -1129,25 +1099,17 @@ static int store_product(struct applier *a, const struct snapread_product *r, bo
 {
 	char *err = a->err;
 	size_t el = a->errlen;
-	sqlite3_stmt *s;
 	int rc;
+	/* A product change carries all its variants: the ones it no longer
+	 * lists are gone. */
 	if (!snapshot) {
-		/* A product change carries all its variants: the ones it no
-		 * longer lists are gone. */
-		rc = prep(a->st, Q_VARIANTS_DEL_PRODUCT, &s, err, el);
-		if (rc)
-			return rc;
-		sqlite3_bind_text(s, 1, r->id, -1, SQLITE_STATIC);
-		rc = run(a->st, s, err, el, "replace a product's variants");
+		rc = run(a->st, Q_VARIANTS_DEL_PRODUCT, err, el, "replace a product's variants",
+		         ARGS(P_TEXT(r->id)));
 		if (rc)
 			return rc;
 	}
-	rc = prep(a->st, Q_PRODUCT_PUT, &s, err, el);
-	if (rc)
-		return rc;
-	sqlite3_bind_text(s, 1, r->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, r->title, -1, SQLITE_STATIC);
-	rc = run(a->st, s, err, el, "store a product");
+	rc = run(a->st, Q_PRODUCT_PUT, err, el, "store a product",
+	         ARGS(P_TEXT(r->id), P_TEXT(r->title)));
 	if (rc)
 		return rc;
 	if (a->stats)
@@ -1180,20 +1142,12 @@ static int delete_product(struct applier *a, const json_t *d)
 {
 	char id[RSTORE_ID_MAX];
 	int rc = jtext(d, "id", J_REQUIRED, id, sizeof(id), a->err, a->errlen);
-	if (rc)
-		return rc;
-	sqlite3_stmt *s;
-	rc = prep(a->st, Q_VARIANTS_DEL_PRODUCT, &s, a->err, a->errlen);
-	if (rc == TALAD_OK) {
-		sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-		rc = run(a->st, s, a->err, a->errlen, "delete a product's variants");
-	}
 	if (rc == TALAD_OK)
-		rc = prep(a->st, Q_PRODUCT_DEL, &s, a->err, a->errlen);
-	if (rc == TALAD_OK) {
-		sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-		rc = run(a->st, s, a->err, a->errlen, "delete a product");
-	}
+		rc = run(a->st, Q_VARIANTS_DEL_PRODUCT, a->err, a->errlen,
+		         "delete a product's variants", ARGS(P_TEXT(id)));
+	if (rc == TALAD_OK)
+		rc = run(a->st, Q_PRODUCT_DEL, a->err, a->errlen, "delete a product",
+		         ARGS(P_TEXT(id)));
 	if (rc == TALAD_OK && a->stats)
 		a->stats->deleted++;
 	return rc;
@@ -1213,13 +1167,8 @@ static int put_level(struct applier *a, const json_t *d)
 		return rc;
 	if (strcmp(lid, a->location_id) != 0)
 		return TALAD_OK; /* another location's stock is not ours to show */
-	sqlite3_stmt *s;
-	rc = prep(a->st, Q_LEVEL_PUT, &s, a->err, a->errlen);
-	if (rc)
-		return rc;
-	sqlite3_bind_text(s, 1, vid, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, available);
-	rc = run(a->st, s, a->err, a->errlen, "store a level");
+	rc = run(a->st, Q_LEVEL_PUT, a->err, a->errlen, "store a level",
+	         ARGS(P_TEXT(vid), P_INT(available)));
 	if (rc == TALAD_OK && a->stats)
 		a->stats->levels++;
 	return rc;
@@ -1229,7 +1178,7 @@ static int put_staff(struct applier *a, const json_t *m)
 {
 	char id[RSTORE_ID_MAX], name[RSTORE_NAME_MAX], role[16], pin[RSTORE_ERROR_MAX];
 	if (!json_is_object(m)) {
-		seterr(a->err, a->errlen, "not an object");
+		talad_seterr(a->err, a->errlen, "not an object");
 		return TALAD_EINVAL;
 	}
 	int rc = jtext(m, "id", J_REQUIRED, id, sizeof(id), a->err, a->errlen);
@@ -1239,17 +1188,9 @@ static int put_staff(struct applier *a, const json_t *m)
 		rc = jtext(m, "role", J_REQUIRED, role, sizeof(role), a->err, a->errlen);
 	if (rc == TALAD_OK)
 		rc = jtext(m, "pin_hash", J_NULLABLE, pin, sizeof(pin), a->err, a->errlen);
-	if (rc)
-		return rc;
-	sqlite3_stmt *s;
-	rc = prep(a->st, Q_STAFF_PUT, &s, a->err, a->errlen);
-	if (rc)
-		return rc;
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, role, -1, SQLITE_STATIC);
-	bind_text_or_null(s, 4, pin);
-	rc = run(a->st, s, a->err, a->errlen, "store a staff member");
+	if (rc == TALAD_OK)
+		rc = run(a->st, Q_STAFF_PUT, a->err, a->errlen, "store a staff member",
+		         ARGS(P_TEXT(id), P_TEXT(name), P_TEXT(role), P_OPT_TEXT(pin)));
 	if (rc == TALAD_OK && a->stats)
 		a->stats->staff++;
 	return rc;
@@ -1259,25 +1200,19 @@ static int put_method(struct applier *a, const json_t *m)
 {
 	char id[RSTORE_ID_MAX], name[TENDER_NAME_MAX];
 	if (!json_is_object(m)) {
-		seterr(a->err, a->errlen, "not an object");
+		talad_seterr(a->err, a->errlen, "not an object");
 		return TALAD_EINVAL;
 	}
 	int rc = jtext(m, "id", J_REQUIRED, id, sizeof(id), a->err, a->errlen);
 	if (rc == TALAD_OK)
 		rc = jtext(m, "name", J_REQUIRED, name, sizeof(name), a->err, a->errlen);
 	if (rc == TALAD_OK && !name[0]) {
-		seterr(a->err, a->errlen, "name: empty");
+		talad_seterr(a->err, a->errlen, "name: empty");
 		rc = TALAD_EINVAL;
 	}
-	if (rc)
-		return rc;
-	sqlite3_stmt *s;
-	rc = prep(a->st, Q_METHOD_PUT, &s, a->err, a->errlen);
-	if (rc)
-		return rc;
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
-	rc = run(a->st, s, a->err, a->errlen, "store a payment method");
+	if (rc == TALAD_OK)
+		rc = run(a->st, Q_METHOD_PUT, a->err, a->errlen, "store a payment method",
+		         ARGS(P_TEXT(id), P_TEXT(name)));
 	if (rc == TALAD_OK && a->stats)
 		a->stats->methods++;
 	return rc;
@@ -1294,14 +1229,14 @@ static int put_shop(struct applier *a, const json_t *sh)
 	char *err = a->err;
 	size_t el = a->errlen;
 	if (!json_is_object(sh)) {
-		seterr(err, el, "not an object");
+		talad_seterr(err, el, "not an object");
 		return TALAD_EINVAL;
 	}
 	int rc = jtext(sh, "name", J_NULLABLE | J_CUT, name, sizeof(name), err, el);
 	if (rc == TALAD_OK)
 		rc = jtext(sh, "currency", J_REQUIRED, currency, sizeof(currency), err, el);
 	if (rc == TALAD_OK && currency_lookup(currency, &cur) != TALAD_OK) {
-		seterr(err, el, "currency: unknown code '%s'", currency);
+		talad_seterr(err, el, "currency: unknown code '%s'", currency);
 		rc = TALAD_EINVAL;
 	}
 	if (rc == TALAD_OK)
@@ -1313,7 +1248,7 @@ static int put_shop(struct applier *a, const json_t *sh)
 	if (rc == TALAD_OK && !rounding[0])
 		strcpy(rounding, "line");
 	if (rc == TALAD_OK && tax_rounding_parse(rounding, &r) != TALAD_OK) {
-		seterr(err, el, "tax_rounding: not line or order");
+		talad_seterr(err, el, "tax_rounding: not line or order");
 		rc = TALAD_EINVAL;
 	}
 	if (rc == TALAD_OK) {
@@ -1339,54 +1274,31 @@ static int put_shop(struct applier *a, const json_t *sh)
 		rc = jint(sh, "discount_limit_ppm", 0, TAX_PPM_ONE, &limit, err, el);
 	if (rc)
 		return rc;
-	sqlite3_stmt *s;
-	rc = prep(a->st, Q_SHOP_PUT, &s, err, el);
+	rc = run(a->st, Q_SHOP_PUT, err, el, "store the shop settings",
+	         ARGS(P_TEXT(name), P_TEXT(cur.code), P_INT(rate), P_INT(included),
+	              P_TEXT(tax_rounding_name(r)), P_INT(increment), P_TEXT(tax_id),
+	              P_TEXT(address), P_TEXT(footer), P_TEXT(promptpay),
+	              limit >= 0 ? P_INT(limit) : P_NULL));
 	if (rc)
 		return rc;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, cur.code, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, rate);
-	sqlite3_bind_int(s, 4, included);
-	sqlite3_bind_text(s, 5, tax_rounding_name(r), -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 6, increment);
-	sqlite3_bind_text(s, 7, tax_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 8, address, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 9, footer, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 10, promptpay, -1, SQLITE_STATIC);
-	if (limit >= 0)
-		sqlite3_bind_int64(s, 11, limit);
-	else
-		sqlite3_bind_null(s, 11);
-	rc = run(a->st, s, err, el, "store the shop settings");
-	if (rc)
-		return rc;
-	rc = prep(a->st, Q_SHOP_NAME_PUT, &s, err, el);
-	if (rc)
-		return rc;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	return run(a->st, s, err, el, "store the shop name");
+	return run(a->st, Q_SHOP_NAME_PUT, err, el, "store the shop name", ARGS(P_TEXT(name)));
 }
 
 /* Reads the register id and location of the pairing inside a transaction. */
 static int paired_ids(struct applier *a, char *register_id)
 {
 	sqlite3_stmt *s;
-	int rc = prep(a->st, Q_PAIRED, &s, a->err, a->errlen);
+	int rc = one(a->st, Q_PAIRED, a->err, a->errlen, "read the pairing", NO_ARGS, &s);
+	if (rc == TALAD_ENOTFOUND) {
+		talad_seterr(a->err, a->errlen, "this register is not paired with a back office");
+		return TALAD_ESTATE;
+	}
 	if (rc)
 		return rc;
-	rc = sqlite3_step(s);
-	int ret = TALAD_OK;
-	if (rc == SQLITE_ROW) {
-		copy_cut(register_id, UUID_STRLEN + 1, col_text(s, 0));
-		copy_cut(a->location_id, sizeof(a->location_id), col_text(s, 1));
-	} else if (rc == SQLITE_DONE) {
-		seterr(a->err, a->errlen, "this register is not paired with a back office");
-		ret = TALAD_ESTATE;
-	} else {
-		ret = dberr(a->st, rc, a->err, a->errlen, "read the pairing");
-	}
+	copy_cut(register_id, UUID_STRLEN + 1, col_text(s, 0));
+	COPY_COL(s, 1, a->location_id);
 	sqlite3_reset(s);
-	return ret;
+	return TALAD_OK;
 }
 
 #define FOREACH_ITEM(arr, i, v, body, what)                                                        \
@@ -1440,7 +1352,7 @@ static int snap_envelope(const json_t *snap, struct snap_env *e, const json_t **
 	}
 	rc = jtext(loc, "id", J_REQUIRED, e->loc_id, sizeof(e->loc_id), err, errlen);
 	if (rc == TALAD_OK && !uuid_valid(e->loc_id)) {
-		seterr(err, errlen, "id: not a uuid");
+		talad_seterr(err, errlen, "id: not a uuid");
 		rc = TALAD_EINVAL;
 	}
 	if (rc == TALAD_OK)
@@ -1455,7 +1367,8 @@ static int snap_same_register(struct applier *a, const char *reg_id, const char 
 {
 	if (strcmp(my_id, reg_id) == 0)
 		return TALAD_OK;
-	seterr(a->err, a->errlen, "snapshot is for register %s, this one is %s", reg_id, my_id);
+	talad_seterr(a->err, a->errlen, "snapshot is for register %s, this one is %s", reg_id,
+	             my_id);
 	return TALAD_ECONFLICT;
 }
 
@@ -1486,21 +1399,12 @@ static int snap_finish(struct applier *a, const struct snap_env *e)
 	int rc;
 	FOREACH_ITEM(e->staff, i, v, put_staff(a, v), "staff");
 	FOREACH_ITEM(e->methods, i, v, put_method(a, v), "payment_methods");
-	sqlite3_stmt *s;
-	rc = prep(a->st, Q_PAIRING_FROM_SNAPSHOT, &s, a->err, a->errlen);
-	if (rc)
-		return rc;
-	sqlite3_bind_text(s, 1, e->reg_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, e->reg_name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, e->reg_code, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, e->loc_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, e->loc_name, -1, SQLITE_STATIC);
 	const json_t *sn = json_object_get(e->shop, "name");
 	char shop_name[RSTORE_NAME_MAX];
 	copy_cut(shop_name, sizeof(shop_name), json_is_string(sn) ? json_string_value(sn) : "");
-	sqlite3_bind_text(s, 6, shop_name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 7, e->cursor);
-	rc = run(a->st, s, a->err, a->errlen, "store the cursor");
+	rc = run(a->st, Q_PAIRING_FROM_SNAPSHOT, a->err, a->errlen, "store the cursor",
+	         ARGS(P_TEXT(e->reg_id), P_TEXT(e->reg_name), P_TEXT(e->reg_code),
+	              P_TEXT(e->loc_id), P_TEXT(e->loc_name), P_TEXT(shop_name), P_INT(e->cursor)));
 	if (rc)
 		return rc;
 	/* Building the lookup indexes once, sorted, is faster than keeping
@@ -1539,7 +1443,7 @@ int rstore_apply_snapshot(struct rstore *st, const json_t *snap, rstore_progress
 	size_t i;
 
 	if (!json_is_object(snap)) {
-		seterr(err, errlen, "snapshot: not an object");
+		talad_seterr(err, errlen, "snapshot: not an object");
 		return TALAD_EINVAL;
 	}
 	/* Check the envelope before taking the write lock. */
@@ -1608,7 +1512,7 @@ static bool jw_take(struct jwalk *w, char c)
 
 static int jw_expected(const struct jwalk *w, const char *what, char *err, size_t errlen)
 {
-	seterr(err, errlen, "not valid json at byte %zu: %s expected", w->pos, what);
+	talad_seterr(err, errlen, "not valid json at byte %zu: %s expected", w->pos, what);
 	return TALAD_EINVAL;
 }
 
@@ -1620,8 +1524,8 @@ static int jw_value(struct jwalk *w, json_t **out, char *err, size_t errlen)
 	*out = json_loadb(w->text + w->pos, w->len - w->pos,
 	                  JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK, &je);
 	if (!*out) {
-		seterr(err, errlen, "not valid json at byte %zu: %s",
-		       w->pos + (je.position > 0 ? (size_t)je.position : 0), je.text);
+		talad_seterr(err, errlen, "not valid json at byte %zu: %s",
+		             w->pos + (je.position > 0 ? (size_t)je.position : 0), je.text);
 		return TALAD_EINVAL;
 	}
 	w->pos += (size_t)je.position;
@@ -1725,7 +1629,7 @@ static int feed_take(struct feed *f, struct feed_item *it, char *err, size_t err
 			pthread_cond_signal(&f->drained);
 	} else if (f->rc) {
 		rc = f->rc;
-		seterr(err, errlen, "%s", f->err);
+		talad_seterr(err, errlen, "%s", f->err);
 	}
 	pthread_mutex_unlock(&f->mu);
 	return rc;
@@ -1847,13 +1751,13 @@ int rstore_apply_snapshot_text(struct rstore *st, const char *text, size_t len,
 			v = NULL;
 		} else {
 			if (products) {
-				seterr(err, errlen, "products: given twice");
+				talad_seterr(err, errlen, "products: given twice");
 				rc = TALAD_EINVAL;
 				goto out;
 			}
 			jw_space(&w);
 			if (w.pos >= len || text[w.pos] != '[') {
-				seterr(err, errlen, "products: not an array");
+				talad_seterr(err, errlen, "products: not an array");
 				rc = TALAD_EINVAL;
 				goto out;
 			}
@@ -1875,7 +1779,7 @@ int rstore_apply_snapshot_text(struct rstore *st, const char *text, size_t len,
 		goto out;
 	}
 	if (!products) {
-		seterr(err, errlen, "products: missing");
+		talad_seterr(err, errlen, "products: missing");
 		rc = TALAD_EINVAL;
 		goto out;
 	}
@@ -1915,7 +1819,7 @@ static int apply_change(struct applier *a, const json_t *c)
 	const json_t *data;
 	int64_t seq;
 	if (!json_is_object(c)) {
-		seterr(a->err, a->errlen, "not an object");
+		talad_seterr(a->err, a->errlen, "not an object");
 		return TALAD_EINVAL;
 	}
 	int rc = jint(c, "seq", 0, INT64_MAX, &seq, a->err, a->errlen);
@@ -1959,7 +1863,7 @@ int rstore_apply_changes(struct rstore *st, const json_t *page, struct rstore_ap
 	char my_id[UUID_STRLEN + 1];
 	size_t i;
 	if (!json_is_object(page)) {
-		seterr(err, errlen, "changes: not an object");
+		talad_seterr(err, errlen, "changes: not an object");
 		return TALAD_EINVAL;
 	}
 	int rc = jarray(page, "changes", &changes, err, errlen);
@@ -1988,12 +1892,7 @@ int rstore_apply_changes(struct rstore *st, const json_t *page, struct rstore_ap
 			goto out;
 		}
 	}
-	sqlite3_stmt *s;
-	rc = prep(st, Q_CURSOR_PUT, &s, err, errlen);
-	if (rc)
-		goto out;
-	sqlite3_bind_int64(s, 1, next);
-	rc = run(st, s, err, errlen, "store the cursor");
+	rc = run(st, Q_CURSOR_PUT, err, errlen, "store the cursor", ARGS(P_INT(next)));
 	if (rc == TALAD_OK)
 		rc = tx_commit(st, err, errlen);
 out:
@@ -2028,27 +1927,17 @@ static int outbox_insert(struct rstore *st, const char *op_id, const char *type,
                          const char *payload, const char *order_id, int64_t *seq, char *err,
                          size_t errlen)
 {
+	const char *what = "append to the outbox";
 	sqlite3_stmt *s;
-	int rc = prep(st, Q_OUTBOX_INSERT, &s, err, errlen);
+	int rc = one(st, Q_OUTBOX_INSERT, err, errlen, what,
+	             ARGS(P_TEXT(op_id), P_TEXT(type), P_INT(time_now_ms()), P_TEXT(payload),
+	                  P_OPT_TEXT(order_id)),
+	             &s);
 	if (rc)
 		return rc;
-	sqlite3_bind_text(s, 1, op_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, type, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, time_now_ms());
-	sqlite3_bind_text(s, 4, payload, -1, SQLITE_STATIC);
-	bind_text_or_null(s, 5, order_id);
-	rc = sqlite3_step(s);
-	int ret = TALAD_OK;
-	if (rc == SQLITE_ROW) {
-		if (seq)
-			*seq = sqlite3_column_int64(s, 0);
-		rc = sqlite3_step(s);
-	}
-	if (rc != SQLITE_DONE)
-		ret = dberr(st, sqlite3_extended_errcode(st->db), err, errlen,
-		            "append to the outbox");
-	sqlite3_reset(s);
-	return ret;
+	if (seq)
+		*seq = col_int(s, 0);
+	return finish(st, s, err, errlen, what);
 }
 
 int rstore_outbox_append_op(struct rstore *st, const char *op_id, const char *type,
@@ -2120,43 +2009,25 @@ void rstore_outbox_rows_free(struct rstore_outbox_row *rows, size_t n)
 	free(rows);
 }
 
+static void read_outbox_row(sqlite3_stmt *s, struct rstore_outbox_row *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->seq = col_int(s, 0);
+	COPY_COL(s, 1, r->op_id);
+	COPY_COL(s, 2, r->type);
+	r->created_at = col_int(s, 3);
+	r->payload = xstrdup(col_text(s, 4));
+	if (rstore_out_status_parse(col_text(s, 5), &r->status) != TALAD_OK)
+		r->status = RSTORE_OUT_PENDING;
+	COPY_COL(s, 6, r->error);
+}
+ROW_LIST(outbox, struct rstore_outbox_row, read_outbox_row, 32, rstore_outbox_rows_free)
+
 int rstore_outbox_read(struct rstore *st, bool pending_only, int64_t after_seq, size_t max,
                        struct rstore_outbox_row **rows, size_t *n)
 {
-	*rows = NULL;
-	*n = 0;
-	sqlite3_stmt *s;
-	int rc = prep(st, pending_only ? Q_OUTBOX_PENDING : Q_OUTBOX_ALL, &s, NULL, 0);
-	if (rc)
-		return rc;
-	sqlite3_bind_int64(s, 1, after_seq);
-	sqlite3_bind_int64(s, 2, (sqlite3_int64)max);
-	size_t cap = 0;
-	int ret = TALAD_OK;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? 2 * cap : 32;
-			*rows = xreallocarray(*rows, cap, sizeof(**rows));
-		}
-		struct rstore_outbox_row *r = &(*rows)[(*n)++];
-		memset(r, 0, sizeof(*r));
-		r->seq = sqlite3_column_int64(s, 0);
-		copy_cut(r->op_id, sizeof(r->op_id), col_text(s, 1));
-		copy_cut(r->type, sizeof(r->type), col_text(s, 2));
-		r->created_at = sqlite3_column_int64(s, 3);
-		r->payload = xstrdup(col_text(s, 4));
-		if (rstore_out_status_parse(col_text(s, 5), &r->status) != TALAD_OK)
-			r->status = RSTORE_OUT_PENDING;
-		copy_cut(r->error, sizeof(r->error), col_text(s, 6));
-	}
-	if (rc != SQLITE_DONE) {
-		ret = dberr(st, rc, NULL, 0, "read the outbox");
-		rstore_outbox_rows_free(*rows, *n);
-		*rows = NULL;
-		*n = 0;
-	}
-	sqlite3_reset(s);
-	return ret;
+	return outbox_rows(st, pending_only ? Q_OUTBOX_PENDING : Q_OUTBOX_ALL, "read the outbox",
+	                   ARGS(P_INT(after_seq), P_INT(max)), rows, n);
 }
 
 int rstore_pending_count(struct rstore *st, int64_t *n)
@@ -2176,31 +2047,27 @@ int rstore_email_receipt(struct rstore *st, const char *id_or_number, const char
 	struct rstore_pairing p;
 	rc = rstore_get_pairing(st, &p);
 	if (rc == TALAD_ENOTFOUND) {
-		seterr(err, errlen, "this register was never logged in");
+		talad_seterr(err, errlen, "this register was never logged in");
 		rc = TALAD_ESTATE;
 	}
 	if (rc == TALAD_OK)
-		rc = prep(st, Q_ORDER_GET, &s, err, errlen);
-	if (rc)
-		goto out;
-	sqlite3_bind_text(s, 1, id_or_number, -1, SQLITE_STATIC);
-	int step = sqlite3_step(s);
-	if (step == SQLITE_ROW)
-		copy_cut(id, sizeof(id), col_text(s, 0));
-	else if (step == SQLITE_DONE)
-		seterr(err, errlen, "no order %s on this register", id_or_number);
-	else
-		rc = dberr(st, step, err, errlen, "read an order");
-	sqlite3_reset(s);
-	if (rc == TALAD_OK && !id[0])
-		rc = TALAD_ENOTFOUND;
+		rc = one(st, Q_ORDER_GET, err, errlen, "read an order", ARGS(P_TEXT(id_or_number)),
+		         &s);
+	if (rc == TALAD_OK) {
+		COPY_COL(s, 0, id);
+		sqlite3_reset(s);
+		if (!id[0])
+			rc = TALAD_ENOTFOUND;
+	} else if (rc == TALAD_ENOTFOUND) {
+		talad_seterr(err, errlen, "no order %s on this register", id_or_number);
+	}
 	if (rc)
 		goto out;
 	json_t *pl = json_pack("{s:s, s:s}", "order_id", id, "email", email);
 	text = pl ? json_dumps(pl, JSON_COMPACT) : NULL;
 	json_decref(pl);
 	if (!text) {
-		seterr(err, errlen, "cannot write the e-mail request as JSON");
+		talad_seterr(err, errlen, "cannot write the e-mail request as JSON");
 		rc = TALAD_EINVAL;
 		goto out;
 	}
@@ -2220,35 +2087,24 @@ out:
 int rstore_email_row(struct rstore *st, const char *order_id, const char *email,
                      struct rstore_outbox_row *out)
 {
+	const char *what = "read the outbox";
 	sqlite3_stmt *s;
 	memset(out, 0, sizeof(*out));
-	int rc = prep(st, Q_OUTBOX_EMAILS, &s, NULL, 0);
+	int rc = prep(st, Q_OUTBOX_EMAILS, NULL, 0, what, ARGS(P_TEXT(order_id)), &s);
 	if (rc)
 		return rc;
-	sqlite3_bind_text(s, 1, order_id, -1, SQLITE_STATIC);
-	int ret = TALAD_ENOTFOUND, step;
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = next_row(st, s, NULL, 0, what)) == 1) {
 		json_t *pl = json_loads(col_text(s, 4), 0, NULL);
 		const char *e = json_string_value(json_object_get(pl, "email"));
 		bool match = e && !strcasecmp(e, email);
 		json_decref(pl);
-		if (!match)
-			continue;
-		out->seq = sqlite3_column_int64(s, 0);
-		copy_cut(out->op_id, sizeof(out->op_id), col_text(s, 1));
-		copy_cut(out->type, sizeof(out->type), col_text(s, 2));
-		out->created_at = sqlite3_column_int64(s, 3);
-		out->payload = xstrdup(col_text(s, 4));
-		if (rstore_out_status_parse(col_text(s, 5), &out->status) != TALAD_OK)
-			out->status = RSTORE_OUT_PENDING;
-		copy_cut(out->error, sizeof(out->error), col_text(s, 6));
-		ret = TALAD_OK;
-		break;
+		if (match) {
+			read_outbox_row(s, out);
+			break;
+		}
 	}
-	if (ret != TALAD_OK && step != SQLITE_DONE)
-		ret = dberr(st, step, NULL, 0, "read the outbox");
 	sqlite3_reset(s);
-	return ret;
+	return rc == 1 ? TALAD_OK : rc == 0 ? TALAD_ENOTFOUND : rc;
 }
 
 struct acked_row {
@@ -2272,23 +2128,17 @@ int rstore_record_push(struct rstore *st, int64_t acked_through,
 	if (rc)
 		return rc;
 	/* Collect first: the rows are updated below. */
-	rc = prep(st, Q_OUTBOX_PENDING_UPTO, &s, err, sizeof(err));
+	rc = prep(st, Q_OUTBOX_PENDING_UPTO, err, sizeof(err), "read the outbox",
+	          ARGS(P_INT(acked_through)), &s);
 	if (rc)
 		goto out;
-	sqlite3_bind_int64(s, 1, acked_through);
-	int step;
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		if (nrows == cap) {
-			cap = cap ? 2 * cap : 64;
-			rows = xreallocarray(rows, cap, sizeof(*rows));
-		}
+	while ((rc = next_row(st, s, err, sizeof(err), "read the outbox")) == 1) {
+		rows = grow(rows, nrows, &cap, 64, sizeof(*rows));
 		struct acked_row *r = &rows[nrows++];
-		r->seq = sqlite3_column_int64(s, 0);
+		r->seq = col_int(s, 0);
 		r->is_order = !strcmp(col_text(s, 1), "order.create");
-		copy_cut(r->order_id, sizeof(r->order_id), col_text(s, 2));
+		COPY_COL(s, 2, r->order_id);
 	}
-	if (step != SQLITE_DONE)
-		rc = dberr(st, step, err, sizeof(err), "read the outbox");
 	sqlite3_reset(s);
 	if (rc)
 		goto out;
@@ -2307,13 +2157,9 @@ int rstore_record_push(struct rstore *st, int64_t acked_through,
 		if (status == RSTORE_OUT_PENDING)
 			status = RSTORE_OUT_DUPLICATE;
 		const char *error = found && status == RSTORE_OUT_REJECTED ? found->error : "";
-		rc = prep(st, Q_OUTBOX_MARK, &s, err, sizeof(err));
-		if (rc)
-			break;
-		sqlite3_bind_int64(s, 1, rows[i].seq);
-		sqlite3_bind_text(s, 2, rstore_out_status_name(status), -1, SQLITE_STATIC);
-		bind_text_or_null(s, 3, error);
-		rc = run(st, s, err, sizeof(err), "record a push result");
+		rc = run(st, Q_OUTBOX_MARK, err, sizeof(err), "record a push result",
+		         ARGS(P_INT(rows[i].seq), P_TEXT(rstore_out_status_name(status)),
+		              P_OPT_TEXT(error)));
 		if (rc)
 			break;
 		if (status == RSTORE_OUT_APPLIED)
@@ -2324,23 +2170,16 @@ int rstore_record_push(struct rstore *st, int64_t acked_through,
 			t->rejected++;
 		if (!rows[i].is_order || !rows[i].order_id[0])
 			continue;
-		rc = prep(st, Q_ORDER_MARK, &s, err, sizeof(err));
-		if (rc)
-			break;
-		sqlite3_bind_text(s, 1, rows[i].order_id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, status == RSTORE_OUT_REJECTED ? "rejected" : "synced", -1,
-		                  SQLITE_STATIC);
-		bind_text_or_null(s, 3, error);
-		rc = run(st, s, err, sizeof(err), "mark an order synced");
+		rc = run(st, Q_ORDER_MARK, err, sizeof(err), "mark an order synced",
+		         ARGS(P_TEXT(rows[i].order_id),
+		              P_TEXT(status == RSTORE_OUT_REJECTED ? "rejected" : "synced"),
+		              P_OPT_TEXT(error)));
 		if (rc)
 			break;
 		/* Applied or refused, the back office has decided on the
 		 * stock: our own view stops counting these deltas. */
-		rc = prep(st, Q_DELTAS_MARK, &s, err, sizeof(err));
-		if (rc)
-			break;
-		sqlite3_bind_text(s, 1, rows[i].order_id, -1, SQLITE_STATIC);
-		rc = run(st, s, err, sizeof(err), "mark stock deltas synced");
+		rc = run(st, Q_DELTAS_MARK, err, sizeof(err), "mark stock deltas synced",
+		         ARGS(P_TEXT(rows[i].order_id)));
 	}
 	if (rc == TALAD_OK)
 		rc = tx_commit(st, err, sizeof(err));
@@ -2356,136 +2195,86 @@ out:
 
 /* ---- sales ---- */
 
+/* Inside the sale's transaction: a line, and the stock delta of a tracked
+ * variant under the same id the back office derives for it. */
+static int sale_line(struct rstore *st, const struct order *o, size_t i, char *err, size_t errlen)
+{
+	const struct cart_line *l = &o->cart.lines[i];
+	int rc =
+	    run(st, Q_LINE_INSERT, err, errlen, "store an order line",
+	        ARGS(P_TEXT(o->id), P_INT(i + 1), P_OPT_TEXT(l->variant_id), P_OPT_TEXT(l->sku),
+	             P_TEXT(l->title), P_INT(l->quantity), P_INT(l->unit_price), P_INT(l->total)));
+	if (rc || !l->variant_id[0])
+		return rc;
+	int64_t tracked = 0;
+	rc = scalar(st, Q_VARIANT_TRACKED, err, errlen, "read a variant",
+	            ARGS(P_TEXT(l->variant_id)), &tracked);
+	if (rc == TALAD_ENOTFOUND)
+		return TALAD_OK;
+	if (rc || !tracked)
+		return rc;
+	char delta_id[UUID_STRLEN + 24];
+	snprintf(delta_id, sizeof(delta_id), "%s:%zu", o->id, i + 1);
+	return run(st, Q_DELTA_INSERT, err, errlen, "store a stock delta",
+	           ARGS(P_TEXT(delta_id), P_TEXT(l->variant_id), P_INT(-l->quantity), P_TEXT(o->id),
+	                P_INT(o->created_at)));
+}
+
 int rstore_commit_sale(struct rstore *st, struct order *o, char *err, size_t errlen)
 {
 	char *json_text = NULL;
 	char email_op[UUID_STRLEN + 1], order_op[UUID_STRLEN + 1];
+	const char *take = "take a receipt number";
 	sqlite3_stmt *s;
-	int step;
 	int rc = tx_begin(st, err, errlen);
 	if (rc)
 		return rc;
 
 	/* The number is taken inside the transaction, so a sale that does not
 	 * commit gives its number back: numbering stays gap-free. */
-	rc = prep(st, Q_COUNTER_NEXT, &s, err, errlen);
+	rc = one(st, Q_COUNTER_NEXT, err, errlen, take, NO_ARGS, &s);
+	if (rc == TALAD_ENOTFOUND) {
+		talad_seterr(err, errlen, "this register is not logged in");
+		rc = TALAD_ESTATE;
+	}
 	if (rc)
 		goto out;
-	step = sqlite3_step(s);
-	if (step == SQLITE_ROW) {
-		int64_t counter = sqlite3_column_int64(s, 0);
-		copy_cut(o->register_id, sizeof(o->register_id), col_text(s, 1));
-		char number[64];
-		snprintf(number, sizeof(number), "%s-%06lld", col_text(s, 2), (long long)counter);
-		copy_cut(o->number, sizeof(o->number), number);
-		copy_cut(o->location_id, sizeof(o->location_id), col_text(s, 3));
-		step = sqlite3_step(s);
-		if (step != SQLITE_DONE)
-			rc = dberr(st, sqlite3_extended_errcode(st->db), err, errlen,
-			           "take a receipt number");
-		sqlite3_reset(s);
-		if (rc)
-			goto out;
-		/* A sale whose card or gift card payments were authorised
-		   under its id keeps that id. */
-		if (!uuid_valid(o->id))
-			uuid_v7(o->id);
-		o->created_at = time_now_ms();
-		rc = prep(st, Q_ORDER_INSERT, &s, err, errlen);
-		if (rc)
-			goto out;
-		json_t *j = order_to_json(o);
-		json_text = j ? json_dumps(j, JSON_COMPACT) : NULL;
-		json_decref(j);
-		if (!json_text) {
-			seterr(err, errlen, "cannot write the order as JSON");
-			rc = TALAD_EINVAL;
-			goto out;
-		}
-		sqlite3_bind_text(s, 1, o->id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, o->number, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 3, counter);
-		sqlite3_bind_int64(s, 4, o->created_at);
-		sqlite3_bind_int64(s, 5, o->cart.total);
-		sqlite3_bind_int64(s, 6, o->settlement.change);
-		sqlite3_bind_text(s, 7, json_text, -1, SQLITE_STATIC);
-		rc = run(st, s, err, errlen, "store the order");
-		if (rc)
-			goto out;
-	} else {
-		if (step == SQLITE_DONE) {
-			seterr(err, errlen, "this register is not logged in");
-			rc = TALAD_ESTATE;
-		} else {
-			rc = dberr(st, sqlite3_extended_errcode(st->db), err, errlen,
-			           "take a receipt number");
-		}
-		sqlite3_reset(s);
+	int64_t counter = col_int(s, 0);
+	COPY_COL(s, 1, o->register_id);
+	char number[64];
+	snprintf(number, sizeof(number), "%s-%06lld", col_text(s, 2), (long long)counter);
+	copy_cut(o->number, sizeof(o->number), number);
+	COPY_COL(s, 3, o->location_id);
+	rc = finish(st, s, err, errlen, take);
+	if (rc)
+		goto out;
+	/* A sale whose card or gift card payments were authorised under its
+	 * id keeps that id. */
+	if (!uuid_valid(o->id))
+		uuid_v7(o->id);
+	o->created_at = time_now_ms();
+	json_t *j = order_to_json(o);
+	json_text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (!json_text) {
+		talad_seterr(err, errlen, "cannot write the order as JSON");
+		rc = TALAD_EINVAL;
 		goto out;
 	}
-
-	for (size_t i = 0; i < o->cart.nlines; i++) {
-		const struct cart_line *l = &o->cart.lines[i];
-		rc = prep(st, Q_LINE_INSERT, &s, err, errlen);
-		if (rc)
-			goto out;
-		sqlite3_bind_text(s, 1, o->id, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 2, (sqlite3_int64)i + 1);
-		bind_text_or_null(s, 3, l->variant_id);
-		bind_text_or_null(s, 4, l->sku);
-		sqlite3_bind_text(s, 5, l->title, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 6, l->quantity);
-		sqlite3_bind_int64(s, 7, l->unit_price);
-		sqlite3_bind_int64(s, 8, l->total);
-		rc = run(st, s, err, errlen, "store an order line");
-		if (rc)
-			goto out;
-		if (!l->variant_id[0])
-			continue;
-		rc = prep(st, Q_VARIANT_TRACKED, &s, err, errlen);
-		if (rc)
-			goto out;
-		sqlite3_bind_text(s, 1, l->variant_id, -1, SQLITE_STATIC);
-		step = sqlite3_step(s);
-		bool tracked = step == SQLITE_ROW && sqlite3_column_int(s, 0) != 0;
-		if (step != SQLITE_ROW && step != SQLITE_DONE)
-			rc = dberr(st, step, err, errlen, "read a variant");
-		sqlite3_reset(s);
-		if (rc)
-			goto out;
-		if (!tracked)
-			continue;
-		/* The same id the back office derives for this line's delta. */
-		char delta_id[UUID_STRLEN + 24];
-		snprintf(delta_id, sizeof(delta_id), "%s:%zu", o->id, i + 1);
-		rc = prep(st, Q_DELTA_INSERT, &s, err, errlen);
-		if (rc)
-			goto out;
-		sqlite3_bind_text(s, 1, delta_id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, l->variant_id, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 3, -l->quantity);
-		sqlite3_bind_text(s, 4, o->id, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 5, o->created_at);
-		rc = run(st, s, err, errlen, "store a stock delta");
-		if (rc)
-			goto out;
-	}
-	for (size_t i = 0; i < o->settlement.npayments; i++) {
+	rc = run(st, Q_ORDER_INSERT, err, errlen, "store the order",
+	         ARGS(P_TEXT(o->id), P_TEXT(o->number), P_INT(counter), P_INT(o->created_at),
+	              P_INT(o->cart.total), P_INT(o->settlement.change), P_TEXT(json_text)));
+	for (size_t i = 0; rc == TALAD_OK && i < o->cart.nlines; i++)
+		rc = sale_line(st, o, i, err, errlen);
+	for (size_t i = 0; rc == TALAD_OK && i < o->settlement.npayments; i++) {
 		const struct payment *p = &o->settlement.payments[i];
-		rc = prep(st, Q_PAYMENT_INSERT, &s, err, errlen);
-		if (rc)
-			goto out;
-		sqlite3_bind_text(s, 1, o->id, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 2, (sqlite3_int64)i + 1);
-		sqlite3_bind_text(s, 3, tender_kind_name(p->kind), -1, SQLITE_STATIC);
-		bind_text_or_null(s, 4, p->name);
-		sqlite3_bind_int64(s, 5, p->amount);
-		sqlite3_bind_int64(s, 6, p->tendered);
-		sqlite3_bind_int64(s, 7, p->change);
-		rc = run(st, s, err, errlen, "store a payment");
-		if (rc)
-			goto out;
+		rc = run(st, Q_PAYMENT_INSERT, err, errlen, "store a payment",
+		         ARGS(P_TEXT(o->id), P_INT(i + 1), P_TEXT(tender_kind_name(p->kind)),
+		              P_OPT_TEXT(p->name), P_INT(p->amount), P_INT(p->tendered),
+		              P_INT(p->change)));
 	}
+	if (rc)
+		goto out;
 	uuid_v7(order_op);
 	rc = outbox_insert(st, order_op, "order.create", json_text, o->id, NULL, err, errlen);
 	if (rc)
@@ -2495,7 +2284,7 @@ int rstore_commit_sale(struct rstore *st, struct order *o, char *err, size_t err
 		char *text = pl ? json_dumps(pl, JSON_COMPACT) : NULL;
 		json_decref(pl);
 		if (!text) {
-			seterr(err, errlen, "cannot write the e-mail request as JSON");
+			talad_seterr(err, errlen, "cannot write the e-mail request as JSON");
 			rc = TALAD_EINVAL;
 			goto out;
 		}
@@ -2534,44 +2323,24 @@ const char *rstore_order_status_name(enum rstore_order_status s)
 static void read_order_row(sqlite3_stmt *s, struct rstore_order_row *r)
 {
 	memset(r, 0, sizeof(*r));
-	copy_cut(r->id, sizeof(r->id), col_text(s, 0));
-	copy_cut(r->number, sizeof(r->number), col_text(s, 1));
-	r->created_at = sqlite3_column_int64(s, 2);
-	r->total = sqlite3_column_int64(s, 3);
-	r->change = sqlite3_column_int64(s, 4);
+	COPY_COL(s, 0, r->id);
+	COPY_COL(s, 1, r->number);
+	r->created_at = col_int(s, 2);
+	r->total = col_int(s, 3);
+	r->change = col_int(s, 4);
 	const char *status = col_text(s, 5);
 	r->status = !strcmp(status, "synced")     ? RSTORE_ORDER_SYNCED
 	            : !strcmp(status, "rejected") ? RSTORE_ORDER_REJECTED
 	                                          : RSTORE_ORDER_WAITING;
-	copy_cut(r->error, sizeof(r->error), col_text(s, 6));
+	COPY_COL(s, 6, r->error);
 }
+ROW_LIST(order, struct rstore_order_row, read_order_row, 32, free_items)
 
 int rstore_list_orders(struct rstore *st, bool waiting_only, struct rstore_order_row **rows,
                        size_t *n)
 {
-	*rows = NULL;
-	*n = 0;
-	sqlite3_stmt *s;
-	int rc = prep(st, waiting_only ? Q_ORDERS_WAITING : Q_ORDERS_ALL, &s, NULL, 0);
-	if (rc)
-		return rc;
-	size_t cap = 0;
-	int ret = TALAD_OK;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? 2 * cap : 32;
-			*rows = xreallocarray(*rows, cap, sizeof(**rows));
-		}
-		read_order_row(s, &(*rows)[(*n)++]);
-	}
-	if (rc != SQLITE_DONE) {
-		ret = dberr(st, rc, NULL, 0, "list the orders");
-		free(*rows);
-		*rows = NULL;
-		*n = 0;
-	}
-	sqlite3_reset(s);
-	return ret;
+	return order_rows(st, waiting_only ? Q_ORDERS_WAITING : Q_ORDERS_ALL, "list the orders",
+	                  NO_ARGS, rows, n);
 }
 
 int rstore_get_order(struct rstore *st, const char *id_or_number, struct rstore_order_row *row,
@@ -2580,24 +2349,15 @@ int rstore_get_order(struct rstore *st, const char *id_or_number, struct rstore_
 	if (json_text)
 		*json_text = NULL;
 	sqlite3_stmt *s;
-	int rc = prep(st, Q_ORDER_GET, &s, NULL, 0);
+	int rc = one(st, Q_ORDER_GET, NULL, 0, "read an order", ARGS(P_TEXT(id_or_number)), &s);
 	if (rc)
 		return rc;
-	sqlite3_bind_text(s, 1, id_or_number, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	int ret = TALAD_OK;
-	if (rc == SQLITE_ROW) {
-		if (row)
-			read_order_row(s, row);
-		if (json_text)
-			*json_text = xstrdup(col_text(s, 7));
-	} else if (rc == SQLITE_DONE) {
-		ret = TALAD_ENOTFOUND;
-	} else {
-		ret = dberr(st, rc, NULL, 0, "read an order");
-	}
+	if (row)
+		read_order_row(s, row);
+	if (json_text)
+		*json_text = xstrdup(col_text(s, 7));
 	sqlite3_reset(s);
-	return ret;
+	return TALAD_OK;
 }
 
 /* ---- settings ---- */
@@ -2622,45 +2382,26 @@ int rstore_setting_get(struct rstore *st, const char *key, char **value)
 	if (!rstore_setting_key_valid(key))
 		return TALAD_EINVAL;
 	sqlite3_stmt *s;
-	int rc = prep(st, Q_SETTING_GET, &s, NULL, 0);
+	int rc = one(st, Q_SETTING_GET, NULL, 0, "read a setting", ARGS(P_TEXT(key)), &s);
 	if (rc)
 		return rc;
-	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	int ret = TALAD_OK;
-	if (rc == SQLITE_ROW)
-		*value = xstrdup(col_text(s, 0));
-	else if (rc == SQLITE_DONE)
-		ret = TALAD_ENOTFOUND;
-	else
-		ret = dberr(st, rc, NULL, 0, "read a setting");
+	*value = xstrdup(col_text(s, 0));
 	sqlite3_reset(s);
-	return ret;
+	return TALAD_OK;
 }
 
 int rstore_setting_set(struct rstore *st, const char *key, const char *value)
 {
 	if (!rstore_setting_key_valid(key) || !value)
 		return TALAD_EINVAL;
-	sqlite3_stmt *s;
-	int rc = prep(st, Q_SETTING_SET, &s, NULL, 0);
-	if (rc)
-		return rc;
-	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);
-	return run(st, s, NULL, 0, "store a setting");
+	return run(st, Q_SETTING_SET, NULL, 0, "store a setting", ARGS(P_TEXT(key), P_TEXT(value)));
 }
 
 int rstore_setting_unset(struct rstore *st, const char *key)
 {
 	if (!rstore_setting_key_valid(key))
 		return TALAD_EINVAL;
-	sqlite3_stmt *s;
-	int rc = prep(st, Q_SETTING_DEL, &s, NULL, 0);
-	if (rc)
-		return rc;
-	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-	rc = run(st, s, NULL, 0, "remove a setting");
+	int rc = run(st, Q_SETTING_DEL, NULL, 0, "remove a setting", ARGS(P_TEXT(key)));
 	if (rc)
 		return rc;
 	return sqlite3_changes(st->db) ? TALAD_OK : TALAD_ENOTFOUND;
@@ -2668,32 +2409,29 @@ int rstore_setting_unset(struct rstore *st, const char *key)
 
 int rstore_settings_list(struct rstore *st, char ***keys, char ***values, size_t *n)
 {
+	const char *what = "list the settings";
 	*keys = NULL;
 	*values = NULL;
 	*n = 0;
 	sqlite3_stmt *s;
-	int rc = prep(st, Q_SETTINGS_LIST, &s, NULL, 0);
+	int rc = prep(st, Q_SETTINGS_LIST, NULL, 0, what, NO_ARGS, &s);
 	if (rc)
 		return rc;
-	size_t cap = 0;
-	int ret = TALAD_OK;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? 2 * cap : 8;
-			*keys = xreallocarray(*keys, cap, sizeof(char *));
-			*values = xreallocarray(*values, cap, sizeof(char *));
-		}
+	size_t kcap = 0, vcap = 0;
+	while ((rc = next_row(st, s, NULL, 0, what)) == 1) {
+		*keys = grow(*keys, *n, &kcap, 8, sizeof(char *));
+		*values = grow(*values, *n, &vcap, 8, sizeof(char *));
 		(*keys)[*n] = xstrdup(col_text(s, 0));
 		(*values)[*n] = xstrdup(col_text(s, 1));
 		(*n)++;
 	}
-	if (rc != SQLITE_DONE) {
-		ret = dberr(st, rc, NULL, 0, "list the settings");
+	sqlite3_reset(s);
+	if (rc < 0) {
 		rstore_free_strings(*keys, *n);
 		rstore_free_strings(*values, *n);
 		*keys = *values = NULL;
 		*n = 0;
+		return rc;
 	}
-	sqlite3_reset(s);
-	return ret;
+	return TALAD_OK;
 }
