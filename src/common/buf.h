@@ -6,13 +6,16 @@
 #include <stddef.h>
 
 struct buf {
-	char *data;  /* NUL-terminated; NULL until the first append */
+	char *data; /* NUL-terminated; NULL until the first append */
 	size_t len;
 	size_t cap;
-	size_t max;  /* appends that would grow len past max fail */
+	size_t max; /* appends that would grow len past max fail */
 };
 
-#define BUF_INIT(maxsize) {NULL, 0, 0, (maxsize)}
+#define BUF_INIT(maxsize)                                                                          \
+	{                                                                                          \
+		NULL, 0, 0, (maxsize)                                                              \
+	}
 
 void buf_init(struct buf *b, size_t max);
 /* Frees what the buffer holds; the struct can be reused after buf_init. */

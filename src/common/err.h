@@ -7,22 +7,22 @@
 
 enum talad_err {
 	TALAD_OK = 0,
-	TALAD_EINVAL = -1,    /* malformed input: a bad amount, a bad field */
-	TALAD_ERANGE = -2,    /* a value out of range, an arithmetic overflow */
-	TALAD_ENOTFOUND = -3, /* no such item, order, setting */
-	TALAD_EEXIST = -4,    /* a duplicate stopped by a UNIQUE constraint */
-	TALAD_EIO = -5,       /* a file or device failed */
-	TALAD_EDB = -6,       /* the database failed */
-	TALAD_EOFFLINE = -7,  /* the back office cannot be reached (transport) */
-	TALAD_EREFUSED = -8,  /* a business refusal: declined, needs the internet */
-	TALAD_EAUTH = -9,     /* missing or wrong credentials */
-	TALAD_EPROTO = -10,   /* the peer answered something we cannot use */
-	TALAD_ETIMEOUT = -11, /* a device or peer did not answer in time */
-	TALAD_EBUSY = -12,    /* locked, or another operation is in flight */
+	TALAD_EINVAL = -1,     /* malformed input: a bad amount, a bad field */
+	TALAD_ERANGE = -2,     /* a value out of range, an arithmetic overflow */
+	TALAD_ENOTFOUND = -3,  /* no such item, order, setting */
+	TALAD_EEXIST = -4,     /* a duplicate stopped by a UNIQUE constraint */
+	TALAD_EIO = -5,        /* a file or device failed */
+	TALAD_EDB = -6,        /* the database failed */
+	TALAD_EOFFLINE = -7,   /* the back office cannot be reached (transport) */
+	TALAD_EREFUSED = -8,   /* a business refusal: declined, needs the internet */
+	TALAD_EAUTH = -9,      /* missing or wrong credentials */
+	TALAD_EPROTO = -10,    /* the peer answered something we cannot use */
+	TALAD_ETIMEOUT = -11,  /* a device or peer did not answer in time */
+	TALAD_EBUSY = -12,     /* locked, or another operation is in flight */
 	TALAD_ECONFLICT = -13, /* the state changed under us: stale data */
-	TALAD_EGONE = -14,    /* a sync cursor too old to serve */
-	TALAD_ETOOBIG = -15,  /* over a size cap */
-	TALAD_ESTATE = -16,   /* not allowed in this state (not logged in, pending work) */
+	TALAD_EGONE = -14,     /* a sync cursor too old to serve */
+	TALAD_ETOOBIG = -15,   /* over a size cap */
+	TALAD_ESTATE = -16,    /* not allowed in this state (not logged in, pending work) */
 };
 
 /* A static, lower-case description of a status code; never NULL. */

@@ -33,8 +33,8 @@ void time_format_iso(int64_t ms, char out[TIME_ISO_LEN + 1])
 	gmtime_r(&secs, &tm);
 	char tmp[64]; /* roomy, so the compiler can see nothing is cut */
 	snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-		 (tm.tm_year + 1900) % 10000, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-		 tm.tm_sec, rem);
+	         (tm.tm_year + 1900) % 10000, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+	         tm.tm_sec, rem);
 	memcpy(out, tmp, TIME_ISO_LEN);
 	out[TIME_ISO_LEN] = '\0';
 }
@@ -69,8 +69,12 @@ int time_parse_iso(const char *s, int64_t *ms)
 	}
 	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
 		return TALAD_EINVAL;
-	struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
-			.tm_hour = h, .tm_min = mi, .tm_sec = se};
+	struct tm tm = {.tm_year = y - 1900,
+	                .tm_mon = mo - 1,
+	                .tm_mday = d,
+	                .tm_hour = h,
+	                .tm_min = mi,
+	                .tm_sec = se};
 	time_t t = timegm(&tm);
 	if (t == (time_t)-1)
 		return TALAD_EINVAL;

@@ -35,7 +35,7 @@ struct cart_line {
 	char title[CART_TITLE_MAX];
 	int64_t quantity;   /* 1 .. CART_MAX_QUANTITY */
 	int64_t unit_price; /* >= 0, minor units, as shelf prices are (tax
-			       included or not, per the cart's tax rule) */
+	                       included or not, per the cart's tax rule) */
 	bool taxable;
 	struct discount discount;
 

@@ -12,23 +12,23 @@
 #include <jansson.h>
 #include <stdint.h>
 
-#define ORDER_NUMBER_MAX 32  /* "R01-000042" */
+#define ORDER_NUMBER_MAX 32 /* "R01-000042" */
 #define ORDER_EMAIL_MAX  254
 #define ORDER_NOTE_MAX   512
 #define ORDER_SHIP_MAX   512
 
 struct order {
-	char id[UUID_STRLEN + 1];          /* made on the register */
-	char number[ORDER_NUMBER_MAX];     /* register code + gap-free number */
+	char id[UUID_STRLEN + 1];      /* made on the register */
+	char number[ORDER_NUMBER_MAX]; /* register code + gap-free number */
 	char register_id[UUID_STRLEN + 1];
 	char location_id[UUID_STRLEN + 1];
-	char staff_id[UUID_STRLEN + 1];    /* "" when not known */
-	int64_t created_at;                /* register clock, ms since the epoch */
-	char currency[4];                  /* ISO 4217 */
-	struct cart cart;                  /* lines, discounts, tax rule, totals */
-	struct settlement settlement;      /* payments, rounding, change */
-	char email[ORDER_EMAIL_MAX + 1];   /* receipt e-mail, "" for none */
-	char ship_to[ORDER_SHIP_MAX];      /* shipping address, "" for none */
+	char staff_id[UUID_STRLEN + 1];  /* "" when not known */
+	int64_t created_at;              /* register clock, ms since the epoch */
+	char currency[4];                /* ISO 4217 */
+	struct cart cart;                /* lines, discounts, tax rule, totals */
+	struct settlement settlement;    /* payments, rounding, change */
+	char email[ORDER_EMAIL_MAX + 1]; /* receipt e-mail, "" for none */
+	char ship_to[ORDER_SHIP_MAX];    /* shipping address, "" for none */
 	char note[ORDER_NOTE_MAX];
 };
 

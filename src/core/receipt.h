@@ -15,24 +15,24 @@
 struct receipt_settings {
 	char shop_name[128];
 	char address[256];
-	char tax_id[32];      /* seller's tax ID: abbreviated tax invoice */
-	char pos_id[32];      /* the register's POS ID (e.g. code R01) */
-	char header[256];     /* extra lines under the shop name, "" for none */
-	char footer[256];     /* "Thank you", "" for none */
-	char lang[8];         /* "en" or "th": the words the layout uses */
+	char tax_id[32];  /* seller's tax ID: abbreviated tax invoice */
+	char pos_id[32];  /* the register's POS ID (e.g. code R01) */
+	char header[256]; /* extra lines under the shop name, "" for none */
+	char footer[256]; /* "Thank you", "" for none */
+	char lang[8];     /* "en" or "th": the words the layout uses */
 	struct currency currency;
-	int width;            /* columns: 32 (58 mm), 42 or 48 (80 mm) */
-	bool qr;              /* print the order reference as a QR code */
+	int width; /* columns: 32 (58 mm), 42 or 48 (80 mm) */
+	bool qr;   /* print the order reference as a QR code */
 };
 
 /* Fills rs with defaults: English, width 48, no QR, currency as given. */
 void receipt_settings_init(struct receipt_settings *rs, const struct currency *cur);
 
 enum receipt_row_kind {
-	RECEIPT_TEXT,  /* one line of text */
-	RECEIPT_RULE,  /* a full-width line of dashes */
-	RECEIPT_QR,    /* a QR code of text */
-	RECEIPT_FEED,  /* blank lines before the cut */
+	RECEIPT_TEXT, /* one line of text */
+	RECEIPT_RULE, /* a full-width line of dashes */
+	RECEIPT_QR,   /* a QR code of text */
+	RECEIPT_FEED, /* blank lines before the cut */
 	RECEIPT_CUT,
 };
 

@@ -8,13 +8,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TAX_PPM_ONE    1000000 /* 100 % */
+#define TAX_PPM_ONE     1000000 /* 100 % */
 #define TAX_RATE_STRLEN 16
 
 enum tax_rounding {
 	TAX_ROUND_LINE = 0,  /* each line's tax rounded, then summed */
 	TAX_ROUND_ORDER = 1, /* tax of the order total rounded once, then
-				allocated to lines (largest remainder) */
+	                        allocated to lines (largest remainder) */
 };
 
 struct tax_rule {

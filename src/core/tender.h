@@ -81,6 +81,6 @@ struct settlement {
  * 0. Messages carry no amounts (no exponent here); callers print what is
  * due. out is written only on success. */
 int tender_settle(int64_t total, const struct tender *tenders, size_t n, int64_t cash_increment,
-		  struct settlement *out, char *err, size_t errlen);
+                  struct settlement *out, char *err, size_t errlen);
 
 #endif

@@ -117,8 +117,9 @@ int serve_run(const struct serve_opts *o, char *err, size_t errlen)
 		fprintf(stderr, "talad-server: receipt e-mails go out through %s from %s\n",
 		        o->smtp_url, o->mail_from);
 	else
-		fprintf(stderr, "talad-server: no --smtp: receipt e-mails are queued and wait until "
-		                "the back office is served with --smtp (GET /api/v1/mail)\n");
+		fprintf(stderr,
+		        "talad-server: no --smtp: receipt e-mails are queued and wait until "
+		        "the back office is served with --smtp (GET /api/v1/mail)\n");
 	/* Said where the merchant looks first: card payments go nowhere real. */
 	const struct gateway *gw = gateway_default();
 	if (gw->test)

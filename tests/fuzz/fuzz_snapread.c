@@ -28,10 +28,10 @@ static void same_records(const struct snapread_product *a, const struct snapread
 		broken("the products differ", a->id, b->id);
 	for (size_t i = 0; i < a->n; i++) {
 		const struct snapread_variant *x = &a->v[i], *y = &b->v[i];
-		if (strcmp(x->id, y->id) || strcmp(x->sku, y->sku) || strcmp(x->barcode, y->barcode) ||
-		    strcmp(x->title, y->title) || x->price != y->price || x->taxable != y->taxable ||
-		    x->tracked != y->tracked || x->has_level != y->has_level ||
-		    x->available != y->available)
+		if (strcmp(x->id, y->id) || strcmp(x->sku, y->sku) ||
+		    strcmp(x->barcode, y->barcode) || strcmp(x->title, y->title) ||
+		    x->price != y->price || x->taxable != y->taxable || x->tracked != y->tracked ||
+		    x->has_level != y->has_level || x->available != y->available)
 			broken("a variant differs", x->id, y->id);
 	}
 }

@@ -637,15 +637,14 @@ static void test_migration(void **state)
 	assert_int_equal(store_sqlite_migrate_to(f->path, 1, err, sizeof(err)), TALAD_OK);
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
 	assert_int_equal(
-	    sqlite3_exec(
-	        db,
-	        "INSERT INTO mail_queue VALUES (1, 'op-1', 'r', 'o1', 'a@example.com',"
-	        " 'queued', 10);"
-	        "INSERT INTO mail_queue VALUES (2, 'op-2', 'r', 'o1', 'A@example.com',"
-	        " 'queued', 11);"
-	        "INSERT INTO mail_queue VALUES (3, 'op-3', 'r', 'o1', 'b@example.com',"
-	        " 'queued', 12);",
-	        NULL, NULL, NULL),
+	    sqlite3_exec(db,
+	                 "INSERT INTO mail_queue VALUES (1, 'op-1', 'r', 'o1', 'a@example.com',"
+	                 " 'queued', 10);"
+	                 "INSERT INTO mail_queue VALUES (2, 'op-2', 'r', 'o1', 'A@example.com',"
+	                 " 'queued', 11);"
+	                 "INSERT INTO mail_queue VALUES (3, 'op-3', 'r', 'o1', 'b@example.com',"
+	                 " 'queued', 12);",
+	                 NULL, NULL, NULL),
 	    SQLITE_OK);
 	sqlite3_close(db);
 	assert_int_equal(store_sqlite_open(f->path, false, &f->st, err, sizeof(err)), TALAD_OK);
