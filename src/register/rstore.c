@@ -1039,26 +1039,31 @@ static int jbool(const json_t *o, const char *key, bool *out, char *err, size_t 
 	return TALAD_OK;
 }
 
-static int jobject(const json_t *o, const char *key, const json_t **out, char *err, size_t errlen)
+/* A member that must be a JSON object or array (type JSON_OBJECT or
+ * JSON_ARRAY); borrowed from o. */
+static int jtyped(const json_t *o, const char *key, json_type type, const json_t **out, char *err,
+                  size_t errlen)
 {
 	const json_t *v = json_object_get(o, key);
-	if (!json_is_object(v)) {
-		talad_seterr(err, errlen, "%s: %s", key, v ? "not an object" : "missing");
+	if (!v || json_typeof(v) != type) {
+		talad_seterr(err, errlen, "%s: %s", key,
+		             !v                    ? "missing"
+		             : type == JSON_OBJECT ? "not an object"
+		                                   : "not an array");
 		return TALAD_EINVAL;
 	}
 	*out = v;
 	return TALAD_OK;
 }
 
+static int jobject(const json_t *o, const char *key, const json_t **out, char *err, size_t errlen)
+{
+	return jtyped(o, key, JSON_OBJECT, out, err, errlen);
+}
+
 static int jarray(const json_t *o, const char *key, const json_t **out, char *err, size_t errlen)
 {
-	const json_t *v = json_object_get(o, key);
-	if (!json_is_array(v)) {
-		talad_seterr(err, errlen, "%s: %s", key, v ? "not an array" : "missing");
-		return TALAD_EINVAL;
-	}
-	*out = v;
-	return TALAD_OK;
+	return jtyped(o, key, JSON_ARRAY, out, err, errlen);
 }
 
 /* ---- writing the catalog ---- */

@@ -696,30 +696,18 @@ static bool scanner_burst(void)
 static wint_t command_of(const struct till_key *k)
 {
 	if (k->fn) {
-		switch (k->ch) {
-		case KEY_F(1):
-			return L'h';
-		case KEY_F(2):
-			return L's';
-		case KEY_F(3):
-			return L'q';
-		case KEY_F(4):
-			return L'd';
-		case KEY_F(5):
-			return L'p';
-		case KEY_F(6):
-			return L'o';
-		case KEY_F(7):
-			return L'c';
-		case KEY_F(8):
-			return L'v';
-		case KEY_F(9):
-			return L'l';
-		case KEY_F(10):
-			return 24;
-		case KEY_DC:
-			return L'x';
-		}
+		/* Function keys and the letters they stand for. */
+		static const struct {
+			int key;
+			wint_t cmd;
+		} fkeys[] = {
+		    {KEY_F(1), L'h'}, {KEY_F(2), L's'}, {KEY_F(3), L'q'}, {KEY_F(4), L'd'},
+		    {KEY_F(5), L'p'}, {KEY_F(6), L'o'}, {KEY_F(7), L'c'}, {KEY_F(8), L'v'},
+		    {KEY_F(9), L'l'}, {KEY_F(10), 24},  {KEY_DC, L'x'},
+		};
+		for (size_t i = 0; i < sizeof(fkeys) / sizeof(fkeys[0]); i++)
+			if ((int)k->ch == fkeys[i].key)
+				return fkeys[i].cmd;
 		return 0;
 	}
 	if (k->ch == 24)
